@@ -1,0 +1,86 @@
+# berth — see README.md.  `make run` and `make check` are the two entry points.
+
+CC ?= gcc
+VERSION := 0.1.0
+BUILD ?= build
+PKGS := json-c libseccomp libcap
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wvla -Wimplicit-fallthrough -Wno-unused-parameter
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT ?= -O2 -g
+CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	-DBERTH_VERSION=\"$(VERSION)\" $(EXTRA_CFLAGS)
+LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC := $(sort $(wildcard lib/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+RUNC_SRC := $(sort $(wildcard cmd/berth-runc/*.c))
+RUNC_OBJ := $(RUNC_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: all deps run check unit unit-asan integration asan clean format-check bench
+
+all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libberth.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/berth-runc: $(RUNC_OBJ) $(BUILD)/libberth.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(RUNC_OBJ) $(BUILD)/libberth.a $(LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) -Wl,--whole-archive $(BUILD)/libberth.a \
+		-Wl,--no-whole-archive $(LIBS)
+
+# The probe runs inside test containers, so it is static: no libc needed there.
+$(BUILD)/probe: tests/probe/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	$(MAKE) all
+	scripts/run-demo.sh
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+# The same suites under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+
+unit-asan: asan
+	ASAN_OPTIONS=detect_leaks=1 build-asan/unit-tests
+
+integration: all
+	$(PYTEST) -q -p no:cacheprovider tests/integration
+
+check: deps
+	$(MAKE) all
+	$(MAKE) format-check
+	scripts/check.sh
+
+format-check:
+	@scripts/format-check.sh
+
+bench: all
+	bench/runtime.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,5 @@
+build/lib/util/fs.o: lib/util/fs.c lib/util/fs.h lib/util/error.h \
+ lib/util/cleanup.h
+lib/util/fs.h:
+lib/util/error.h:
+lib/util/cleanup.h:

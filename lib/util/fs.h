@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_UTIL_FS_H
+#define BERTH_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/*
+ * File-system helpers.  Everything under a container rootfs, a layer or the
+ * store is opened relative to a directory fd and resolved as if that
+ * directory were "/": openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), or a
+ * component-by-component O_NOFOLLOW walk where openat2 is missing (old
+ * kernels, valgrind).  A symlink, "..", or absolute path can never lead out.
+ */
+
+/*
+ * Open @path inside @rootfd.  @flags as for open(2); O_CLOEXEC is always added.
+ * A symlink in the last component is followed (in root) unless O_NOFOLLOW is
+ * given.  Returns the fd or -errno (errno is set too); no error object, so it
+ * can be used in a forked child.
+ */
+int berth_openat_in_root(int rootfd, const char *path, int flags, mode_t mode);
+
+/* Force the fallback walk (tests). */
+void berth_fs_force_fallback(int on);
+
+/*
+ * Create @path and its missing parents inside @rootfd as directories (mode
+ * @mode) and return an O_PATH|O_DIRECTORY fd to it, or -errno.
+ */
+int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode);
+
+/* Read a whole file (at most @max bytes, else EFBIG); NUL-terminated buffer. */
+int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		       struct berth_error **err);
+
+/* Write @len bytes to an existing file (cgroup knobs, /proc files). -errno. */
+int berth_write_file_at(int dirfd, const char *path, const char *buf, size_t len);
+
+/* Crash-safe replace: temp file, fsync, rename, fsync of the directory. */
+int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
+			    struct berth_error **err);
+
+/* Write all of @buf to @fd, retrying on EINTR and short writes. -errno. */
+int berth_write_all(int fd, const void *buf, size_t len);
+
+/* Remove a directory tree below @dirfd/@name without following symlinks. */
+int berth_rm_rf_at(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+/* A root with a hostile layout: links that point out by "..", absolutely, and in loops. */
+static int make_root(char *tmpl)
+{
+	int fd;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	fd = open(tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(mkdirat(fd, "root", 0755) == 0);
+	CHECK(mkdirat(fd, "root/etc", 0755) == 0);
+	CHECK(berth_write_file_atomic(fd, "secret", "host", 4, 0600, NULL) == 0);
+	CHECK(berth_write_file_atomic(fd, "root/etc/passwd", "ctr", 3, 0644, NULL) == 0);
+	CHECK(symlinkat("../../secret", fd, "root/up") == 0);
+	CHECK(symlinkat("/etc", fd, "root/abs") == 0);
+	CHECK(symlinkat("/", fd, "root/slash") == 0);
+	CHECK(symlinkat("loop", fd, "root/loop") == 0);
+	return fd;
+}
+
+static void check_resolution(void)
+{
+	char tmpl[] = "/tmp/berth-fs-XXXXXX";
+	cleanup_close int top = make_root(tmpl);
+	cleanup_close int root = openat(top, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char buf[16] = { 0 };
+	int fd;
+
+	/* "/etc/passwd" through an absolute symlink stays in the root. */
+	fd = berth_openat_in_root(root, "abs/passwd", O_RDONLY, 0);
+	CHECK(fd >= 0);
+	CHECK(read(fd, buf, sizeof(buf) - 1) == 3);
+	CHECK_STR(buf, "ctr");
+	close(fd);
+	/* "../../secret" resolves to /secret inside the root: absent. */
+	CHECK_INT(berth_openat_in_root(root, "up", O_RDONLY, 0), ==, -ENOENT);
+	CHECK_INT(berth_openat_in_root(root, "../../../secret", O_RDONLY, 0), ==, -ENOENT);
+	CHECK_INT(berth_openat_in_root(root, "slash/../secret", O_RDONLY, 0), ==, -ENOENT);
+	CHECK_INT(berth_openat_in_root(root, "loop", O_RDONLY, 0), ==, -ELOOP);
+	/* O_NOFOLLOW on the last component refuses the link itself. */
+	CHECK_INT(berth_openat_in_root(root, "abs", O_RDONLY | O_NOFOLLOW, 0), ==, -ELOOP);
+	/* Creation through a link lands inside. */
+	fd = berth_openat_in_root(root, "slash/new", O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(faccessat(root, "new", F_OK, 0) == 0);
+	/* mkdir -p through an escaping link creates inside the root. */
+	fd = berth_mkdir_p_in_root(root, "/slash/../../a/b/c/", 0755);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(faccessat(root, "a/b/c", F_OK, 0) == 0);
+	CHECK(faccessat(top, "a", F_OK, 0) != 0);
+	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
+}
+
+BERTH_TEST(fs_open_in_root_openat2)
+{
+	check_resolution();
+}
+
+BERTH_TEST(fs_open_in_root_fallback_walk)
+{
+	berth_fs_force_fallback(1);
+	check_resolution();
+}
+
+BERTH_TEST(fs_read_file_is_capped)
+{
+	char tmpl[] = "/tmp/berth-fs-XXXXXX";
+	cleanup_close int top = make_root(tmpl);
+	struct berth_error *err = NULL;
+	char *buf = NULL;
+	size_t len;
+
+	CHECK_INT(berth_read_file_at(top, "secret", 2, &buf, &len, &err), ==, -EFBIG);
+	berth_error_clear(&err);
+	CHECK_OK(berth_read_file_at(top, "secret", 4, &buf, &len, &err), &err);
+	CHECK_STR(buf, "host");
+	free(buf);
+	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
+}

@@ -1,2 +1,0 @@
-build/tests/unit/runner.o: tests/unit/runner.c tests/unit/unit.h
-tests/unit/unit.h:

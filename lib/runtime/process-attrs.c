@@ -188,6 +188,12 @@ int berth_process_set_scheduler(const struct berth_scheduler *s, struct berth_er
 	if (name == NULL)
 		return berth_error_set(err, EINVAL, "process.scheduler.policy: unknown policy %d",
 				       s->policy);
+	/* The kernel ignores nice for the other policies; refuse rather than drop it. */
+	if (s->nice != 0 && s->policy != SCHED_NORMAL && s->policy != SCHED_BATCH)
+		return berth_error_set(err, EINVAL,
+				       "process.scheduler.nice: %s does not use nice, only "
+				       "SCHED_OTHER and SCHED_BATCH do",
+				       name);
 	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
 		return berth_error_errno(err,
 					 "process.scheduler: the kernel refused %s (nice %d, "

@@ -40,8 +40,9 @@ int berth_process_set_ioprio(const struct berth_io_priority *io, struct berth_er
 /*
  * sched_setattr(2) for the calling thread with s->policy (SCHED_OTHER, BATCH,
  * IDLE, FIFO, RR, DEADLINE), nice, priority, flags and the deadline
- * parameters (nanoseconds).  What the kernel refuses is reported with the
- * policy named.
+ * parameters (nanoseconds).  nice with a policy other than SCHED_OTHER or
+ * SCHED_BATCH is refused (the kernel would ignore it); what the kernel refuses
+ * is reported with the policy named.
  */
 int berth_process_set_scheduler(const struct berth_scheduler *s, struct berth_error **err);
 

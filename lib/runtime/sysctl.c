@@ -74,8 +74,7 @@ static int validate_one(const char *key, const bool ns_present[BERTH_NS_COUNT],
 				       key);
 	if (!ns_present[ns])
 		return berth_error_set(err, EINVAL,
-				       "linux.sysctl: \"%s\" needs a %s namespace of the container's "
-				       "own",
+				       "linux.sysctl: \"%s\" needs the container's own %s namespace",
 				       key, berth_ns_name(ns));
 	return 0;
 }

@@ -78,6 +78,7 @@ static int spawn(const struct berth_hook *h, struct hook_run *r, struct berth_er
 
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, NULL, 0);
+		r->pid = -1; /* reaped: its number may be reused */
 		errno = saved;
 		return berth_error_errno(err, "pidfd_open");
 	}
@@ -193,9 +194,10 @@ static int run_one(const struct berth_hook *h, const char *state, struct berth_e
 	ret = spawn(h, &r, err);
 	if (ret == 0) {
 		ret = pump(&r, h->timeout > 0 ? &deadline : NULL, err);
-		if (ret == -ETIMEDOUT)
-			kill(r.pid, SIGKILL);
 	}
+	/* Timed out or failed to watch it: never leave the hook running unwatched. */
+	if (ret < 0 && r.pid > 0)
+		kill(r.pid, SIGKILL);
 	while (r.pid > 0 && waitpid(r.pid, &status, 0) < 0 && errno == EINTR)
 		;
 	run_release(&r);

@@ -29,7 +29,8 @@ all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libberth.a: $(LIB_OBJ)
 	@rm -f $@

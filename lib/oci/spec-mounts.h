@@ -18,4 +18,7 @@ int berth_spec_parse_mounts(json_object *arr, const char *path, struct berth_mou
 /* Free the members of one mount (not the struct itself). */
 void berth_mount_release(struct berth_mount *m);
 
+/* Every option name the parser accepts, for `features` (the caller puts it). */
+json_object *berth_mount_option_names(void);
+
 #endif

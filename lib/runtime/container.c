@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "runtime/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "oci/spec-seccomp.h"
+#include "oci/spec.h"
+#include "runtime/hooks.h"
+#include "runtime/launch.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+#include "runtime/sysctl.h"
+#include "runtime/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+#define CONFIG_MAX (4u << 20)
+
+/* Everything create holds, released in one place whatever step failed. */
+struct creation {
+	const struct berth_create_opts *o;
+	struct berth_spec *spec;
+	struct berth_state st;
+	struct berth_cgroup *cg;
+	char *bundle;
+	char *rootfs;
+	int dirfd;
+	int sync[2];
+	int fifo;
+	pid_t stage1, init;
+	bool done;
+};
+
+static int load_config(struct creation *c, struct berth_error **err)
+{
+	cleanup_close int bfd = -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	c->bundle = realpath(c->o->bundle, NULL);
+	if (c->bundle == NULL)
+		return berth_error_errno(err, "bundle '%s'", c->o->bundle);
+	bfd = open(c->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return berth_error_errno(err, "bundle '%s'", c->bundle);
+	if ((ret = berth_read_file_at(bfd, "config.json", CONFIG_MAX, &buf, &len, err)) < 0)
+		return ret;
+	if ((ret = berth_spec_parse(buf, len, &c->spec, err)) < 0)
+		return berth_error_prefix(err, "config.json");
+	if (!c->spec->has_process)
+		return berth_error_set(err, EINVAL, "config.json: process: required to create");
+	if (c->spec->process.terminal && c->o->console_socket == NULL)
+		return berth_error_set(err, EINVAL, "process.terminal is true: --console-socket "
+						    "is required to hand out the terminal");
+	{
+		bool ns[BERTH_NS_COUNT];
+
+		for (int i = 0; i < BERTH_NS_COUNT; i++)
+			ns[i] = c->spec->ns[i].present;
+		ret = berth_sysctl_validate(c->spec->sysctl, c->spec->n_sysctl, ns, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (c->spec->root_path[0] == '/')
+		c->rootfs = realpath(c->spec->root_path, NULL);
+	else {
+		cleanup_free char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", c->bundle, c->spec->root_path) < 0)
+			return berth_error_set(err, ENOMEM, "out of memory");
+		c->rootfs = realpath(p, NULL);
+	}
+	if (c->rootfs == NULL)
+		return berth_error_errno(err, "root.path '%s'", c->spec->root_path);
+	/* Keep the exact config for exec and the poststop hooks of delete. */
+	c->dirfd = berth_state_dir_create(c->o->root, c->o->id, err);
+	if (c->dirfd < 0)
+		return c->dirfd;
+	return berth_write_file_atomic(c->dirfd, "config.json", buf, len, 0600, err);
+}
+
+static int make_fifo(struct creation *c, struct berth_error **err)
+{
+	if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
+		return berth_error_errno(err, "mkfifo exec.fifo");
+	/* O_RDWR: the init holds it without blocking; `start` opens it to write. */
+	c->fifo = openat(c->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+	if (c->fifo < 0)
+		return berth_error_errno(err, "open exec.fifo");
+	return 0;
+}
+
+static char *state_json_string(struct creation *c, enum berth_status status)
+{
+	json_object *o;
+	char *s;
+
+	c->st.pid = c->init;
+	o = berth_state_to_json(&c->st, status);
+	s = berth_json_dump(o);
+	json_object_put(o);
+	return s;
+}
+
+static int write_id_maps(pid_t pid, const char *file, const struct berth_id_map *m, size_t n,
+			 struct berth_error **err)
+{
+	char path[64], buf[4096];
+	size_t len = 0;
+	int ret;
+
+	for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					m[i].container_id, m[i].host_id, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	ret = berth_write_file_at(AT_FDCWD, path, buf, len);
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "linux.%s: write %s",
+					 file[0] == 'u' ? "uidMappings" : "gidMappings", path);
+	}
+	return 0;
+}
+
+static int spawn(struct creation *c, struct berth_error **err)
+{
+	struct berth_launch l = {
+		.spec = c->spec,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.fifo = c->fifo,
+		.preserve_fds = c->o->preserve_fds,
+		.no_pivot = c->o->no_pivot,
+		.no_new_keyring = c->o->no_new_keyring,
+		.id = c->o->id,
+	};
+
+	if (berth_sync_pair(c->sync, err) < 0)
+		return -errno;
+	l.sync = c->sync[1];
+	c->stage1 = fork();
+	if (c->stage1 < 0)
+		return berth_error_errno(err, "fork");
+	if (c->stage1 == 0) {
+		close(c->sync[0]);
+		if (chdir(c->bundle) < 0)
+			_exit(1);
+		berth_launch_stage1(&l);
+	}
+	close(c->sync[1]);
+	c->sync[1] = -1;
+	close(c->fifo);
+	c->fifo = -1;
+	return 0;
+}
+
+static int place_in_cgroup(struct creation *c, struct berth_error **err)
+{
+	struct berth_cgroup_opts co = {
+		.cgroups_path = c->spec->cgroups_path,
+		.id = c->o->id,
+		.systemd = c->o->systemd_cgroup,
+	};
+	int ret;
+
+	ret = berth_cgroup_create(&co, c->spec->resources, c->stage1, &c->cg, err);
+	if (ret < 0)
+		return ret;
+	c->st.cgroup = berth_cgroup_save(c->cg);
+	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+}
+
+static int map_user_namespace(struct creation *c, struct berth_error **err)
+{
+	struct berth_sync_msg m;
+	int ret;
+
+	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_USERNS, &m, err)) < 0 ||
+	    (ret = write_id_maps(c->stage1, "uid_map", c->spec->uid_maps, c->spec->n_uid_maps,
+				 err)) < 0 ||
+	    (ret = write_id_maps(c->stage1, "gid_map", c->spec->gid_maps, c->spec->n_gid_maps,
+				 err)) < 0)
+		return ret;
+	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+}
+
+static int runtime_hooks(struct creation *c, struct berth_error **err)
+{
+	cleanup_free char *state = NULL;
+	struct berth_sync_msg m;
+	int ret;
+
+	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_HOOKS, &m, err)) < 0)
+		return ret;
+	state = state_json_string(c, BERTH_STATUS_CREATING);
+	if ((ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_PRESTART, state, err)) < 0 ||
+	    (ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_CREATE_RUNTIME, state, err)) <
+		    0)
+		return ret;
+	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, state);
+}
+
+static int hand_out_fds(struct creation *c, struct berth_error **err)
+{
+	struct berth_sync_msg m;
+	int ret;
+
+	if (c->spec->process.terminal) {
+		if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PTY, &m, err)) < 0)
+			return ret;
+		ret = berth_terminal_send_master(c->o->console_socket, m.fd, err);
+		close(m.fd);
+		if (ret < 0)
+			return ret;
+	}
+	if (c->spec->seccomp && berth_seccomp_has_notify(c->spec->seccomp)) {
+		cleanup_free char *state = NULL;
+
+		if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_SECCOMP, &m, err)) < 0)
+			return ret;
+		state = state_json_string(c, BERTH_STATUS_CREATING);
+		ret = berth_seccomp_send_listener(c->spec->seccomp, m.fd, state, err);
+		close(m.fd);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int follow_init(struct creation *c, struct berth_error **err)
+{
+	struct berth_sync_msg m;
+	int ret, status;
+
+	ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PID, &m, err);
+	waitpid(c->stage1, &status, 0);
+	c->stage1 = -1;
+	if (ret < 0)
+		return ret;
+	c->init = m.value;
+	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
+	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
+		return ret;
+	return 0;
+}
+
+static int record(struct creation *c, struct berth_error **err)
+{
+	char buf[32];
+	int ret;
+
+	c->st.pid = c->init;
+	c->st.start_time = berth_proc_start_time(c->init);
+	if ((ret = berth_state_save(c->dirfd, &c->st, err)) < 0)
+		return ret;
+	if (c->o->pid_file == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", (int)c->init);
+	return berth_write_file_atomic(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
+}
+
+static void undo(struct creation *c)
+{
+	struct berth_error *e = NULL;
+
+	if (c->stage1 > 0) {
+		kill(c->stage1, SIGKILL);
+		waitpid(c->stage1, NULL, 0);
+	}
+	if (c->init > 0) {
+		kill(c->init, SIGKILL);
+		waitpid(c->init, NULL, 0);
+	}
+	if (c->cg != NULL) {
+		berth_cgroup_kill(c->cg, SIGKILL, &e);
+		berth_error_clear(&e);
+		berth_cgroup_destroy(c->cg, &e);
+		berth_error_clear(&e);
+	}
+	if (c->dirfd >= 0) {
+		berth_state_remove(c->o->root, c->o->id, &e);
+		berth_error_clear(&e);
+	}
+}
+
+static void release(struct creation *c)
+{
+	if (!c->done)
+		undo(c);
+	berth_cgroup_free(c->cg);
+	berth_spec_free(c->spec);
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+	for (int i = 0; i < 2; i++)
+		if (c->sync[i] >= 0)
+			close(c->sync[i]);
+	if (c->fifo >= 0)
+		close(c->fifo);
+	free(c->bundle);
+	free(c->rootfs);
+	free(c->st.created);
+	free(c->st.cgroup);
+}
+
+int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
+			   struct berth_error **err)
+{
+	struct creation c = {
+		.o = o, .dirfd = -1, .sync = { -1, -1 }, .fifo = -1, .stage1 = -1, .init = -1,
+	};
+	int ret;
+
+	if ((ret = berth_state_check_id(o->id, err)) < 0)
+		return ret;
+	ret = load_config(&c, err);
+	if (ret == 0) {
+		c.st = (struct berth_state){
+			.id = (char *)o->id, .bundle = c.bundle, .rootfs = c.rootfs,
+			.created = berth_now_rfc3339(), .owner = geteuid(),
+			.annotations = c.spec->annotations,
+		};
+		ret = make_fifo(&c, err);
+	}
+	if (ret == 0)
+		ret = spawn(&c, err);
+	if (ret == 0)
+		ret = place_in_cgroup(&c, err);
+	if (ret == 0 && c.spec->ns[BERTH_NS_USER].present && !c.spec->ns[BERTH_NS_USER].path)
+		ret = map_user_namespace(&c, err);
+	if (ret == 0)
+		ret = follow_init(&c, err);
+	if (ret == 0)
+		ret = record(&c, err);
+	if (ret == 0) {
+		c.done = true;
+		*pid = c.init;
+	}
+	release(&c);
+	return ret;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_RUNTIME_CONTAINER_H
+#define BERTH_RUNTIME_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/state.h"
+#include "util/error.h"
+
+/* The OCI lifecycle operations, as `berth-runc` and later `berth` call them. */
+
+struct berth_create_opts {
+	const char *root;           /* state root */
+	const char *id;
+	const char *bundle;         /* directory holding config.json */
+	const char *console_socket; /* needed when process.terminal is true */
+	const char *pid_file;       /* written with the init's pid, or NULL */
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	bool systemd_cgroup;
+};
+
+/* create: the init waits for `start` on the exec fifo.  *pid gets its pid. */
+int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
+			   struct berth_error **err);
+
+/* start: let a created container exec its process; runs the poststart hooks. */
+int berth_container_start(const char *root, const char *id, struct berth_error **err);
+
+/* Send @sig to the init, or with @all to every process of the container's cgroup. */
+int berth_container_kill(const char *root, const char *id, int sig, bool all,
+			 struct berth_error **err);
+
+/*
+ * delete: remove a stopped (or created) container: its cgroup, state, and
+ * run the poststop hooks.  @force kills a running one first.
+ */
+int berth_container_delete(const char *root, const char *id, bool force,
+			   struct berth_error **err);
+
+/* pause / resume through the cgroup freezer. */
+int berth_container_pause(const char *root, const char *id, bool pause,
+			  struct berth_error **err);
+
+/*
+ * Wait for the init (a child of the caller after create) and return its
+ * status as a shell would (code, or 128 + signal), forwarding @forward
+ * signals to it meanwhile.
+ */
+int berth_container_wait(pid_t pid, struct berth_error **err);
+
+/* Parse @sig: "KILL", "SIGKILL", "9". -EINVAL with a message naming it. */
+int berth_signal_parse(const char *sig, struct berth_error **err);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_RUNTIME_LAUNCH_H
+#define BERTH_RUNTIME_LAUNCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/spec.h"
+
+/*
+ * Turning a parsed spec into the container's init process.
+ *
+ * The parent forks a stage-1 child, which joins the namespaces given by path,
+ * creates the user namespace (the parent writes its maps), unshares the other
+ * namespaces and clones the init with CLONE_PARENT, so the init is a child of
+ * the runtime (which can wait for it) and PID 1 of its new PID namespace.
+ * The init then builds the rootfs and the process and blocks on the exec
+ * fifo until `start`.  See docs/ARCHITECTURE.md for the message sequence.
+ */
+
+struct berth_launch {
+	const struct berth_spec *spec;
+	const char *bundle;    /* absolute */
+	const char *rootfs;    /* absolute host path of the root */
+	int sync;              /* child end of the sync socket */
+	int fifo;              /* exec fifo, opened O_RDWR; -1 for exec */
+	int preserve_fds;      /* fds 3..3+n-1 are passed to the process */
+	bool no_pivot;
+	bool no_new_keyring;
+	const char *id;
+};
+
+/* Stage-1 child: never returns. */
+__attribute__((noreturn)) void berth_launch_stage1(const struct berth_launch *l);
+
+/* The init: never returns (execs the process or exits after sending an error). */
+__attribute__((noreturn)) void berth_launch_init(const struct berth_launch *l);
+
+/*
+ * Everything between "namespaces are set up" and "execve" that `exec` shares
+ * with the init: terminal slave, attributes, fds, user, capabilities, cwd.
+ * @pty_slave: fd of the pty slave to make the controlling terminal, or -1.
+ * Returns the resolved executable path in *exe (the caller frees).
+ */
+int berth_process_prepare(const struct berth_spec *spec, const struct berth_process *p,
+			  int preserve_fds, char **exe, struct berth_error **err);
+
+/* Load seccomp (if any) and execve; returns only on failure. */
+int berth_process_exec(const struct berth_spec *spec, const struct berth_process *p,
+		       const char *exe, struct berth_error **err);
+
+/* Load a seccomp profile that has a NOTIFY action and send its listener to the parent. */
+int berth_process_load_notify_seccomp(const struct berth_spec *spec, int sync,
+				      struct berth_error **err);
+
+/* Find @file in PATH of @env (or a default PATH) as execvp would; the caller frees. */
+int berth_find_executable(const char *file, char *const *env, char **out,
+			  struct berth_error **err);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "runtime/sealed-exe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+int berth_sealed_exe_active(void)
+{
+	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int seals;
+
+	if (fd < 0)
+		return 0;
+	seals = fcntl(fd, F_GET_SEALS);
+	return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+static int copy_all(int out, int in, off_t size)
+{
+	off_t done = 0;
+
+	while (done < size) {
+		ssize_t n = sendfile(out, in, NULL, (size_t)(size - done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+int berth_sealed_exe_ensure(char **argv, struct berth_error **err)
+{
+	cleanup_close int self = -1;
+	cleanup_close int mem = -1;
+	struct stat st;
+	int ret;
+
+	if (berth_sealed_exe_active())
+		return 0;
+	self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || fstat(self, &st) < 0)
+		return berth_error_errno(err, "open /proc/self/exe");
+	mem = memfd_create("berth-runc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mem < 0)
+		return berth_error_errno(err, "memfd_create");
+	ret = copy_all(mem, self, st.st_size);
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "copy /proc/self/exe");
+	}
+	if (fcntl(mem, F_ADD_SEALS, SEALS) < 0)
+		return berth_error_errno(err, "seal the runtime copy");
+	fexecve(mem, argv, environ);
+	return berth_error_errno(err, "re-exec from the sealed copy");
+}

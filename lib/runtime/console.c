@@ -5,7 +5,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "runtime/rootfs.h"
+#include "runtime/console.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "oci/spec-seccomp.h"
+#include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"

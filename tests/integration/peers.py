@@ -137,14 +137,16 @@ def write_docker_archive(rootfs_tar, dest, ref=IMAGE_REF):
 def make_trace_wrapper(workdir, runtime, state_root, log):
     """Write an executable shell script in @workdir that appends its argument
     vector to @log (one line per call, arguments separated by SEP) and then
-    execs @runtime with `--root @state_root` prepended.  Returns its path."""
+    execs @runtime, with `--root @state_root` prepended unless @state_root is
+    None (when the caller passes its own --root).  Returns its path."""
     script = Path(workdir) / "berth-runc-traced"
+    root = f"--root '{state_root}' " if state_root is not None else ""
     script.write_text(
         "#!/bin/sh\n"
         "# written by tests/integration/peers.py: log the call, then run the runtime\n"
-        f"IFS=$(printf '\\037')\n"
+        "IFS=$(printf '\\037')\n"
         f"printf '%s\\n' \"$*\" >> '{log}'\n"
-        f"exec '{runtime}' --root '{state_root}' \"$@\"\n")
+        f"exec '{runtime}' {root}\"$@\"\n")
     script.chmod(0o755)
     return str(script)
 
@@ -308,3 +310,13 @@ class PtySession:
         os.waitpid(self.pid, 0)
         os.close(self.fd)
         raise AssertionError(f"command on pty did not exit; output: {self.output!r}")
+
+
+def keep_trace(log, peer):
+    """Copy @log to $BERTH_PEERS_TRACE_DIR/<peer>-runtime-calls.log if that
+    variable is set, so the calls a peer made survive the temporary directory."""
+    dest = os.environ.get("BERTH_PEERS_TRACE_DIR")
+    if dest and Path(log).exists():
+        os.makedirs(dest, exist_ok=True)
+        lines = [" ".join(argv) for argv in read_trace(log)]
+        Path(dest, f"{peer}-runtime-calls.log").write_text("\n".join(lines) + "\n")

@@ -99,6 +99,7 @@ runroot = "{t}/runroot"
         leaked = peers.unmount_all_under(str(self.top))
         if leaked:
             problems.append(f"mounts left under {self.top}: {leaked}")
+        peers.keep_trace(self.log, "podman")
         return problems
 
 

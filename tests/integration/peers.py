@@ -56,9 +56,16 @@ def require_tools(*names):
     return found
 
 
-def run(argv, check=True, timeout=60, **kw):
-    """subprocess.run with text output; on failure the message names the command."""
-    res = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
+def run(argv, check=True, timeout=30, **kw):
+    """subprocess.run with text output; on failure the message names the command.
+    With check=False a timeout is returned as exit status -9 instead of raised."""
+    try:
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired:
+        if check:
+            raise
+        # unchecked calls are cleanup: report the hang, let the cleanup go on
+        return subprocess.CompletedProcess(argv, -9, "", f"timed out after {timeout}s")
     if check and res.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, argv))}: exit {res.returncode}\n"
                              f"stdout: {res.stdout}\nstderr: {res.stderr}")

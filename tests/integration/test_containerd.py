@@ -69,7 +69,7 @@ disabled_plugins = [{quoted}]
     def argv(self, *args):
         return [TOOLS["ctr"], "--address", str(self.sock), "--namespace", self.ns, *args]
 
-    def __call__(self, *args, check=True, timeout=60, input=None):
+    def __call__(self, *args, check=True, timeout=30, input=None):
         return peers.run(self.argv(*args), check=check, timeout=timeout, input=input)
 
     def new_id(self, what):

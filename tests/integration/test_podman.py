@@ -69,7 +69,7 @@ runroot = "{t}/runroot"
     def argv(self, *args):
         return [TOOLS["podman"], *self.flags, *args]
 
-    def __call__(self, *args, check=True, timeout=60, input=None):
+    def __call__(self, *args, check=True, timeout=30, input=None):
         return peers.run(self.argv(*args), check=check, timeout=timeout, env=self.env,
                          input=input)
 
@@ -206,6 +206,7 @@ def test_exec_joins_container(pm):
     cid = pm.start("--hostname", "berth-peer", peers.IMAGE_REF, "sleep", "1000")
     try:
         assert cid in os.listdir(pm.state), "runtime --root holds no state for the container"
+        assert pm.inspect(cid, "{{.OCIRuntime}}") == pm.wrapper
         pid = int(pm.inspect(cid, "{{.State.Pid}}"))
         assert pm("exec", cid, "hostname").stdout.strip() == "berth-peer"
         assert pm("exec", cid, "cat", "/proc/1/cmdline").stdout == "sleep\x001000\x00"

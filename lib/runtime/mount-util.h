@@ -39,6 +39,16 @@ int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_er
 int berth_mnt_fsmount(const char *type, const char *source, const char *data,
 		      unsigned long ms_flags, struct berth_error **err);
 
+/*
+ * Bind @srcfd onto @destfd with mount(2) through /proc/self/fd (checked to
+ * be procfs), which keeps mount(2)'s propagation semantics: the new mount
+ * joins the source's peer group, where a detached open_tree clone would be
+ * private.  Returns an O_PATH fd of the new mount: @path re-resolved inside
+ * @rootfd and checked to be the mount just made (else EXDEV).
+ */
+int berth_mnt_bind_fds(int rootfd, const char *path, int srcfd, int destfd, bool recursive,
+		       struct berth_error **err);
+
 /* Attach the detached mount @treefd on @destfd (an O_PATH fd). @what names it in errors. */
 int berth_mnt_attach(int treefd, int destfd, const char *what, struct berth_error **err);
 

@@ -71,24 +71,54 @@ static int attach(int rootfd, int treefd, const struct berth_mount *m, bool file
 	return berth_mnt_setattr(treefd, &a, m->destination, err);
 }
 
+/*
+ * An idmapped bind: the kernel idmaps only detached mounts, so this one is
+ * an open_tree clone (private: it does not join the source's peer group).
+ */
+static int do_idmapped_bind(int rootfd, const struct berth_mount *m, int srcfd, bool file,
+			    bool recursive, struct berth_error **err)
+{
+	cleanup_close int tree = -1;
+	int ret;
+
+	tree = berth_mnt_clone(srcfd, "", recursive, err);
+	if (tree < 0)
+		return tree;
+	ret = configure(tree, m, true, err);
+	if (ret >= 0)
+		ret = idmap(tree, m, err);
+	if (ret >= 0)
+		ret = attach(rootfd, tree, m, file, err);
+	return ret;
+}
+
 /* A bind: sources are host paths, relative ones from the cwd (the bundle). */
 static int do_bind(int rootfd, const struct berth_mount *m, const char *source, bool recursive,
 		   struct berth_error **err)
 {
-	cleanup_close int tree = -1;
+	struct berth_mnt_attr a = { .propagation = m->propagation & ~(unsigned long)MS_REC,
+				    .recursive = (m->propagation & MS_REC) != 0,
+				    .userns_fd = -1 };
+	cleanup_close int src = -1;
+	cleanup_close int dest = -1;
+	cleanup_close int mnt = -1;
 	struct stat st;
 	int ret;
 
-	if (stat(source, &st) < 0)
+	src = open(source, O_PATH | O_CLOEXEC);
+	if (src < 0 || fstat(src, &st) < 0)
 		return berth_error_errno(err, "source '%s'", source);
-	tree = berth_mnt_clone(AT_FDCWD, source, recursive, err);
-	if (tree < 0)
-		return tree;
-	ret = configure(tree, m, true, err);
-	if (ret >= 0 && m->idmap)
-		ret = idmap(tree, m, err);
+	if (m->idmap)
+		return do_idmapped_bind(rootfd, m, src, !S_ISDIR(st.st_mode), recursive, err);
+	dest = berth_mnt_open_dest(rootfd, m->destination, !S_ISDIR(st.st_mode), err);
+	if (dest < 0)
+		return dest;
+	mnt = berth_mnt_bind_fds(rootfd, m->destination, src, dest, recursive, err);
+	if (mnt < 0)
+		return mnt;
+	ret = configure(mnt, m, true, err);
 	if (ret >= 0)
-		ret = attach(rootfd, tree, m, !S_ISDIR(st.st_mode), err);
+		ret = berth_mnt_setattr(mnt, &a, m->destination, err);
 	return ret;
 }
 

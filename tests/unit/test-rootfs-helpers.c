@@ -58,6 +58,8 @@ void fixture_fini(struct fixture *f)
 	CHECK(berth_rm_rf_at(AT_FDCWD, f->dir) == 0);
 }
 
+static bool mount_point(const char *line, char *out, size_t size);
+
 static char *read_mountinfo(void)
 {
 	struct berth_error *err = NULL;
@@ -66,6 +68,46 @@ static char *read_mountinfo(void)
 	CHECK_OK(berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 20, &buf, NULL, &err),
 		 &err);
 	return buf;
+}
+
+/* The line of @all whose mount id (first field) is @id, or NULL; a copy. */
+static char *line_by_id(const char *all, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *l = all; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		if (strncmp(l, id, n) == 0 && l[n] == ' ')
+			return strndup(l, strcspn(l, "\n"));
+	}
+	return NULL;
+}
+
+/*
+ * Other work on this machine mounts and unmounts on the host while we run,
+ * so the check is: every host mount that survived is unchanged (options,
+ * propagation), and no new one sits under the fixture or where an escaped
+ * mount would land.
+ */
+static void check_no_leak(const struct fixture *f, const char *before, const char *after)
+{
+	char id[32], mp[4096];
+
+	for (const char *l = before; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		cleanup_free char *now = NULL;
+		cleanup_free char *was = strndup(l, strcspn(l, "\n"));
+
+		CHECK(was != NULL && sscanf(was, "%31s", id) == 1);
+		now = line_by_id(after, id);
+		if (now != NULL && strcmp(now, was) != 0)
+			FAIL("host mount changed:\n%s\n%s", was, now);
+	}
+	for (const char *l = after; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		if (!mount_point(l, mp, sizeof(mp)))
+			continue;
+		if (strncmp(mp, f->dir, strlen(f->dir)) == 0 ||
+		    strncmp(mp, "/tmp/berth-landed", 17) == 0)
+			FAIL("mount leaked to the host: %.*s", (int)strcspn(l, "\n"), l);
+	}
 }
 
 void run_in_mount_ns(struct fixture *f, void (*fn)(struct fixture *f, void *arg), void *arg)
@@ -87,8 +129,7 @@ void run_in_mount_ns(struct fixture *f, void (*fn)(struct fixture *f, void *arg)
 	}
 	CHECK(waitpid(pid, &status, 0) == pid);
 	after = read_mountinfo();
-	if (strcmp(before, after) != 0)
-		FAIL("host mounts changed:\n%s\n---\n%s", before, after);
+	check_no_leak(f, before, after);
 	fixture_fini(f);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == TEST_SKIP_CODE)
 		SKIP("skipped in the namespace");

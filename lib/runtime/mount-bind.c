@@ -73,3 +73,18 @@ int berth_mnt_bind_fds(int rootfd, const char *path, int srcfd, int destfd, bool
 		return berth_error_errno(err, "bind mount on '%s'", path);
 	return reopen_checked(rootfd, path, srcfd, destfd, err);
 }
+
+int berth_mnt_remount_fd(int fd, const char *path, unsigned long flags, const char *data,
+			 struct berth_error **err)
+{
+	char target[64];
+	int ret;
+
+	ret = check_procfs(err);
+	if (ret < 0)
+		return ret;
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(NULL, target, NULL, MS_REMOUNT | flags, data) < 0)
+		return berth_error_errno(err, "remount '%s'", path);
+	return 0;
+}

@@ -49,6 +49,14 @@ int berth_mnt_fsmount(const char *type, const char *source, const char *data,
 int berth_mnt_bind_fds(int rootfd, const char *path, int srcfd, int destfd, bool recursive,
 		       struct berth_error **err);
 
+/*
+ * mount(2) with MS_REMOUNT | @flags and @data on the mount whose root @fd
+ * is (through a checked /proc/self/fd): the spec's "remount" option, with
+ * runc's semantics (superblock and mount flags, file-system options).
+ */
+int berth_mnt_remount_fd(int fd, const char *path, unsigned long flags, const char *data,
+			 struct berth_error **err);
+
 /* Attach the detached mount @treefd on @destfd (an O_PATH fd). @what names it in errors. */
 int berth_mnt_attach(int treefd, int destfd, const char *what, struct berth_error **err);
 

@@ -122,17 +122,27 @@ static int do_bind(int rootfd, const struct berth_mount *m, const char *source, 
 	return ret;
 }
 
-/* "remount": change the flags of what is already mounted at the destination. */
+/*
+ * "remount": reconfigure what is already mounted at the destination with
+ * mount(2)'s MS_REMOUNT, flags and data as given (runc's semantics), then
+ * the recursive attributes.
+ */
 static int do_remount(int rootfd, const struct berth_mount *m, struct berth_error **err)
 {
+	unsigned long bind = m->kind == BERTH_MOUNT_BIND ? MS_BIND : 0;
 	cleanup_close int fd = -1;
+	int ret;
 
 	fd = berth_openat_in_root(rootfd, m->destination, O_PATH, 0);
 	if (fd < 0) {
 		errno = -fd;
 		return berth_error_errno(err, "'%s'", m->destination);
 	}
-	return configure(fd, m, true, err);
+	ret = berth_mnt_remount_fd(fd, m->destination, (m->flags & ~MS_REMOUNT) | bind, m->data,
+				   err);
+	if (ret < 0)
+		return ret;
+	return configure(fd, m, false, err);
 }
 
 static int do_fs(int rootfd, const struct berth_mount *m, struct berth_error **err)

@@ -259,13 +259,47 @@ BERTH_TEST(mounts_idmapped_bind)
 
 static void remount(struct fixture *f, void *arg)
 {
+	struct statvfs sv;
+	char p[256];
+
 	mount_spec(f,
 		   "[{\"destination\":\"/t\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"},"
 		   "{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"remount\",\"ro\","
-		   "\"noatime\"]}]",
+		   "\"noatime\",\"size=2m\"]}]",
 		   false);
+	in_root(f, "/t", p, sizeof(p));
+	CHECK(statvfs(p, &sv) == 0);
+	CHECK_INT(sv.f_blocks * sv.f_frsize, ==, 2 << 20);
 	CHECK(vfs_flags(f, "/t") & ST_RDONLY);
 	CHECK(vfs_flags(f, "/t") & ST_NOATIME);
+}
+
+/* Without a new network namespace /sys is the host's, bound rslave, flags applied. */
+static void sysfs_bind(struct fixture *f, void *arg)
+{
+	char p[256];
+	cleanup_free char *line = NULL;
+
+	mount_spec(f,
+		   "[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+		   "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}]",
+		   false);
+	CHECK_INT(fs_type(f, "/sys"), ==, SYSFS_MAGIC);
+	CHECK(vfs_flags(f, "/sys") & ST_RDONLY);
+	CHECK(vfs_flags(f, "/sys") & ST_NOEXEC);
+	/* The host's submounts came along (rbind). */
+	CHECK_INT(fs_type(f, "/sys/fs/cgroup"), !=, SYSFS_MAGIC);
+	in_root(f, "/sys", p, sizeof(p));
+	line = mountinfo_line(p);
+	CHECK(line != NULL);
+}
+
+BERTH_TEST(mounts_sysfs_without_netns_is_a_bind)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	run_in_mount_ns(&f, sysfs_bind, NULL);
 }
 
 BERTH_TEST(mounts_remount)

@@ -42,23 +42,22 @@ static int prepare_root(const struct berth_spec *spec, const char *rootfs,
 	return berth_mnt_setattr(parent, &private, rootfs, err);
 }
 
-/* Bind the rootfs onto itself; returns the fd of the new mount's root. */
+/*
+ * Bind the rootfs onto itself with mount(2), like runc: a classic bind keeps
+ * receiving the host's mounts through the rslave "/", which a detached
+ * clone would not.  The path is the runtime's own, not the container's.
+ * Returns an O_PATH fd of the new mount's root.
+ */
 static int bind_rootfs(const char *rootfs, struct berth_error **err)
 {
-	cleanup_close int tree = -1;
-	cleanup_close int dest = -1;
-	int ret;
+	int fd;
 
-	dest = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dest < 0)
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error_errno(err, "bind rootfs '%s'", rootfs);
+	fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return berth_error_errno(err, "open rootfs '%s'", rootfs);
-	tree = berth_mnt_clone(dest, "", true, err);
-	if (tree < 0)
-		return tree;
-	ret = berth_mnt_attach(tree, dest, rootfs, err);
-	if (ret < 0)
-		return ret;
-	return steal_fd(&tree);
+	return fd;
 }
 
 int berth_rootfs_mount(const struct berth_spec *spec, const struct berth_rootfs_opts *o,

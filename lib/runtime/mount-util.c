@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "runtime/mount-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define MAX_LINKS 40
+
+/* Split @path into a heap "dir" and a pointer to its last component. */
+static int split_path(const char *path, char **dir, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	*dir = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+	return *dir ? 0 : -ENOMEM;
+}
+
+/*
+ * The last component of @path is missing or a dangling symlink.  Create it
+ * (a directory or an empty file) or, for a symlink, return its target
+ * through @next so the caller resolves that instead (still in the root).
+ */
+static int create_last(int rootfd, const char *path, bool file, char **next)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_close int parent = -1;
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int fd;
+
+	if (split_path(path, &dir, &base) < 0)
+		return -ENOMEM;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return -EINVAL;
+	parent = berth_mkdir_p_in_root(rootfd, dir, 0755);
+	if (parent < 0)
+		return parent;
+	n = readlinkat(parent, base, target, sizeof(target) - 1);
+	if (n >= 0) {
+		target[n] = '\0';
+		if (target[0] == '/')
+			*next = strdup(target);
+		else if (asprintf(next, "%s/%s", dir, target) < 0)
+			*next = NULL;
+		return *next ? 1 : -ENOMEM;
+	}
+	if (!file)
+		return mkdirat(parent, base, 0755) < 0 && errno != EEXIST ? -errno : 0;
+	fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	close(fd);
+	return 0;
+}
+
+static int check_kind(int fd, bool file)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (file && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!file && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+static int open_dest(int rootfd, const char *path, bool file)
+{
+	cleanup_free char *cur = strdup(path);
+
+	if (cur == NULL)
+		return -ENOMEM;
+	for (int links = 0; links <= MAX_LINKS; links++) {
+		char *next = NULL;
+		int fd, ret;
+
+		fd = berth_openat_in_root(rootfd, cur, O_PATH, 0);
+		if (fd >= 0) {
+			ret = check_kind(fd, file);
+			if (ret < 0) {
+				close(fd);
+				return ret;
+			}
+			return fd;
+		}
+		if (fd != -ENOENT)
+			return fd;
+		ret = create_last(rootfd, cur, file, &next);
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			free(cur);
+			cur = next;
+		}
+	}
+	return -ELOOP;
+}
+
+int berth_mnt_open_dest(int rootfd, const char *path, bool file, struct berth_error **err)
+{
+	int fd = open_dest(rootfd, path, file);
+
+	if (fd == -EISDIR)
+		return berth_error_set(err, EISDIR, "'%s': is a directory, the source is a file",
+				       path);
+	if (fd == -ENOTDIR)
+		return berth_error_set(err, ENOTDIR, "'%s': not a directory", path);
+	if (fd < 0) {
+		errno = -fd;
+		return berth_error_errno(err, "'%s'", path);
+	}
+	return fd;
+}
+
+int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_error **err)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	int fd = open_tree(dirfd, path, flags | (path[0] == '\0' ? AT_EMPTY_PATH : 0));
+
+	if (fd < 0)
+		return berth_error_errno(err, "open_tree '%s'", path);
+	return fd;
+}
+
+void berth_mnt_flags_to_attr(unsigned long set, unsigned long clear, uint64_t *attr_set,
+			     uint64_t *attr_clr)
+{
+	static const struct {
+		unsigned long ms;
+		uint64_t attr;
+	} map[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },	  { MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },		  { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+	};
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(map); i++) {
+		if (set & map[i].ms)
+			*attr_set |= map[i].attr;
+		if (clear & map[i].ms)
+			*attr_clr |= map[i].attr;
+	}
+	/* Atime is one mode, not bits: any atime word picks a mode. */
+	if ((set | clear) & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) {
+		*attr_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
+		*attr_clr |= MOUNT_ATTR__ATIME;
+		if (set & MS_NOATIME)
+			*attr_set |= MOUNT_ATTR_NOATIME;
+		else if (set & MS_STRICTATIME)
+			*attr_set |= MOUNT_ATTR_STRICTATIME;
+	}
+}
+
+/* Append the kernel's own explanation, which fsconfig() queues on the context fd. */
+static int fs_error(int fsfd, const char *type, const char *step, struct berth_error **err)
+{
+	int saved = errno;
+	char msg[256];
+	ssize_t n = read(fsfd, msg, sizeof(msg) - 1);
+
+	if (n > 2) {
+		msg[n] = '\0';
+		msg[strcspn(msg, "\n")] = '\0';
+		return berth_error_set(err, saved, "mount %s: %s: %s (%s)", type, step,
+				       strerror(saved), msg + 2);
+	}
+	errno = saved;
+	return berth_error_errno(err, "mount %s: %s", type, step);
+}
+
+/* Feed "a,b=c" to fsconfig; commas inside double quotes do not split. */
+static int config_data(int fsfd, const char *type, const char *data, struct berth_error **err)
+{
+	cleanup_free char *copy = strdup(data);
+	char *p = copy;
+
+	if (copy == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	while (p != NULL && *p != '\0') {
+		char *end = p, *eq;
+		bool quoted = false;
+		int r;
+
+		while (*end != '\0' && (quoted || *end != ',')) {
+			quoted ^= *end == '"';
+			end++;
+		}
+		if (*end != '\0')
+			*end++ = '\0';
+		eq = strchr(p, '=');
+		if (eq != NULL)
+			*eq = '\0';
+		r = eq ? fsconfig(fsfd, FSCONFIG_SET_STRING, p, eq + 1, 0)
+		       : fsconfig(fsfd, FSCONFIG_SET_FLAG, p, NULL, 0);
+		if (r < 0)
+			return fs_error(fsfd, type, p, err);
+		p = end;
+	}
+	return 0;
+}
+
+static int config_sb_flags(int fsfd, const char *type, unsigned long ms_flags,
+			   struct berth_error **err)
+{
+	static const struct {
+		unsigned long ms;
+		const char *name;
+	} sb[] = { { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_MANDLOCK, "mand" } };
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(sb); i++)
+		if ((ms_flags & sb[i].ms) && fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+			return fs_error(fsfd, type, sb[i].name, err);
+	return 0;
+}
+
+int berth_mnt_fsmount(const char *type, const char *source, const char *data,
+		      unsigned long ms_flags, struct berth_error **err)
+{
+	cleanup_close int fsfd = -1;
+	uint64_t attr = 0, clr = 0;
+	int ret, mfd;
+
+	fsfd = fsopen(type, FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return berth_error_errno(err, "fsopen '%s'", type);
+	if (source != NULL && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return fs_error(fsfd, type, "source", err);
+	if (data != NULL && (ret = config_data(fsfd, type, data, err)) < 0)
+		return ret;
+	if ((ret = config_sb_flags(fsfd, type, ms_flags, err)) < 0)
+		return ret;
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, type, "create", err);
+	berth_mnt_flags_to_attr(ms_flags, 0, &attr, &clr);
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)attr);
+	if (mfd < 0)
+		return fs_error(fsfd, type, "fsmount", err);
+	return mfd;
+}
+
+int berth_mnt_attach(int treefd, int destfd, const char *what, struct berth_error **err)
+{
+	if (move_mount(treefd, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return berth_error_errno(err, "attach mount on '%s'", what);
+	return 0;
+}
+
+int berth_mnt_setattr(int fd, const struct berth_mnt_attr *a, const char *what,
+		      struct berth_error **err)
+{
+	struct mount_attr attr = {
+		.attr_set = a->set,
+		.attr_clr = a->clr,
+		.propagation = a->propagation,
+		.userns_fd = a->userns_fd >= 0 ? (uint64_t)a->userns_fd : 0,
+	};
+	unsigned flags = AT_EMPTY_PATH | (a->recursive ? AT_RECURSIVE : 0);
+
+	if (a->set == 0 && a->clr == 0 && a->propagation == 0)
+		return 0;
+	if (mount_setattr(fd, "", flags, &attr, sizeof(attr)) < 0)
+		return berth_error_errno(err, "mount_setattr '%s'", what);
+	return 0;
+}

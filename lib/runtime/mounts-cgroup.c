@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "runtime/mount-util.h"
+#include "runtime/rootfs-steps.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+/*
+ * The "cgroup" mount type.  On a cgroup2 host it is one cgroup2 mount.  On a
+ * v1 or hybrid host, as runc does: a tmpfs at the destination and, inside it,
+ * one mount per hierarchy the host has under /sys/fs/cgroup (read from
+ * /proc/self/mountinfo, which still shows the host's mounts since we have
+ * not pivoted), named as on the host.  Fresh mounts of the hierarchies, so in
+ * a cgroup namespace the container sees its own cgroup as the root.
+ * Everything is read-only unless the mount asks for "rw".
+ */
+
+#define CGROUP_ROOT "/sys/fs/cgroup/"
+#define CG_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+struct hierarchy {
+	char name[4096]; /* directory name under the destination, "cpu" or "unified" */
+	char fstype[64]; /* "cgroup" or "cgroup2" */
+	char data[256];  /* super options without rw/ro: "cpu", "name=systemd" */
+};
+
+/* Keep the super options that select the hierarchy. */
+static void filter_opts(const char *super, char *out, size_t size)
+{
+	cleanup_free char *copy = strdup(super);
+	char *save = NULL, *tok;
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (copy == NULL)
+		return;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "rw") == 0 || strcmp(tok, "ro") == 0)
+			continue;
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", tok);
+		if (len >= size)
+			return;
+	}
+}
+
+/* One mountinfo line: "... mountpoint opts [tags] - fstype source super". */
+static int parse_line(char *line, struct hierarchy *h)
+{
+	char mnt[4096], fstype[64], super[1024];
+	char *dash = strstr(line, " - ");
+
+	if (dash == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+	    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+		return 0;
+	if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+		return 0;
+	if (strncmp(mnt, CGROUP_ROOT, strlen(CGROUP_ROOT)) != 0)
+		return 0;
+	if (strchr(mnt + strlen(CGROUP_ROOT), '/') != NULL || strchr(mnt, '\\') != NULL)
+		return 0;
+	snprintf(h->name, sizeof(h->name), "%s", mnt + strlen(CGROUP_ROOT));
+	snprintf(h->fstype, sizeof(h->fstype), "%s", fstype);
+	filter_opts(super, h->data, sizeof(h->data));
+	return h->name[0] != '\0';
+}
+
+static int list_hierarchies(struct hierarchy **out, size_t *n, struct berth_error **err)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+
+	if (f == NULL)
+		return berth_error_errno(err, "open '/proc/self/mountinfo'");
+	*out = NULL;
+	*n = 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct hierarchy h, *v;
+
+		if (parse_line(line, &h) <= 0)
+			continue;
+		v = realloc(*out, (*n + 1) * sizeof(**out));
+		if (v == NULL) {
+			free(*out);
+			return berth_error_set(err, ENOMEM, "out of memory");
+		}
+		v[(*n)++] = h;
+		*out = v;
+	}
+	return 0;
+}
+
+/* Mount @type at @dest (inside @rootfd) with @data; read-only when @ro. */
+static int mount_one(int rootfd, const char *dest, const char *type, const char *data, bool ro,
+		     struct berth_error **err)
+{
+	cleanup_close int tree = -1;
+	cleanup_close int fd = -1;
+	unsigned long flags = CG_FLAGS | (ro ? MS_RDONLY : 0);
+
+	tree = berth_mnt_fsmount(type, type, data && *data ? data : NULL, flags, err);
+	if (tree < 0)
+		return tree;
+	fd = berth_mnt_open_dest(rootfd, dest, false, err);
+	if (fd < 0)
+		return fd;
+	return berth_mnt_attach(tree, fd, dest, err);
+}
+
+static int mount_v1(int rootfd, const struct berth_mount *m, bool ro, struct berth_error **err)
+{
+	cleanup_free struct hierarchy *h = NULL;
+	struct berth_mnt_attr lock = { .set = MOUNT_ATTR_RDONLY, .userns_fd = -1 };
+	cleanup_close int top = -1;
+	size_t n = 0;
+	int ret;
+
+	ret = list_hierarchies(&h, &n, err);
+	if (ret < 0)
+		return ret;
+	ret = mount_one(rootfd, m->destination, "tmpfs", "mode=755", false, err);
+	for (size_t i = 0; i < n && ret >= 0; i++) {
+		cleanup_free char *dest = NULL;
+
+		if (asprintf(&dest, "%s/%s", m->destination, h[i].name) < 0)
+			return berth_error_set(err, ENOMEM, "out of memory");
+		ret = mount_one(rootfd, dest, h[i].fstype, h[i].data, ro, err);
+		if (ret < 0)
+			berth_error_prefix(err, "cgroup hierarchy '%s'", h[i].name);
+	}
+	if (ret < 0 || !ro)
+		return ret;
+	/* The tmpfs itself last, once its mount points exist. */
+	top = berth_openat_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 0);
+	if (top < 0) {
+		errno = -top;
+		return berth_error_errno(err, "'%s'", m->destination);
+	}
+	return berth_mnt_setattr(top, &lock, m->destination, err);
+}
+
+int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m, struct berth_error **err)
+{
+	bool ro = !(m->clear & MS_RDONLY);
+	struct statfs sfs;
+
+	if (m->flags & MS_RDONLY)
+		ro = true;
+	if (strcmp(m->type, "cgroup2") == 0 ||
+	    (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC))
+		return mount_one(rootfd, m->destination, "cgroup2", NULL, ro, err);
+	return mount_v1(rootfd, m, ro, err);
+}

@@ -149,11 +149,10 @@ static int parse_option(struct berth_mount *m, const char *opt, const char *path
 		m->ridmap = opt[0] == 'r';
 		return 0;
 	}
-	if (strcmp(opt, "tmpcopyup") == 0)
-		return berth_error_set(err, ENOTSUP,
-				       "%s: \"tmpcopyup\" is not supported (copy the files into "
-				       "the image instead)",
-				       path);
+	if (strcmp(opt, "tmpcopyup") == 0) {
+		m->tmpcopyup = true;
+		return 0;
+	}
 	if (append_data(m, opt) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	return 0;
@@ -259,6 +258,10 @@ static int validate(struct berth_mount *m, const char *path, struct berth_error 
 	if (m->idmap && m->kind != BERTH_MOUNT_BIND)
 		return berth_error_set(err, EINVAL,
 				       "%s.options: idmap is supported on bind mounts only", path);
+	if (m->tmpcopyup && (m->kind == BERTH_MOUNT_BIND || m->type == NULL ||
+			     strcmp(m->type, "tmpfs") != 0))
+		return berth_error_set(err, EINVAL,
+				       "%s.options: tmpcopyup is supported on tmpfs mounts only", path);
 	if (m->idmap && (m->n_uid_maps == 0 || m->n_gid_maps == 0))
 		return berth_error_set(err, EINVAL,
 				       "%s: idmap needs both uidMappings and gidMappings", path);
@@ -328,4 +331,16 @@ void berth_mount_release(struct berth_mount *m)
 	free(m->uid_maps);
 	free(m->gid_maps);
 	memset(m, 0, sizeof(*m));
+}
+
+json_object *berth_mount_option_names(void)
+{
+	static const char *const extra[] = { "bind", "rbind", "idmap", "ridmap", "tmpcopyup" };
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(options); i++)
+		json_object_array_add(a, json_object_new_string(options[i].name));
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(extra); i++)
+		json_object_array_add(a, json_object_new_string(extra[i]));
+	return a;
 }

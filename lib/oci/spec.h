@@ -110,6 +110,7 @@ struct berth_mount {
 	uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* for recursive r* options */
 	char *data;              /* file-system options passed to mount(2) */
 	bool idmap, ridmap;
+	bool tmpcopyup; /* tmpfs starts with what the image had at the destination */
 	struct berth_id_map *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 };

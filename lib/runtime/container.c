@@ -17,6 +17,7 @@
 #include "cgroup/cgroup.h"
 #include "oci/spec-seccomp.h"
 #include "oci/spec.h"
+#include "runtime/default-devices.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
@@ -75,6 +76,8 @@ static int load_config(struct creation *c, struct berth_error **err)
 		if (ret < 0)
 			return ret;
 	}
+	if ((ret = berth_resources_allow_default_devices(c->spec, err)) < 0)
+		return ret;
 	if (c->spec->root_path[0] == '/')
 		c->rootfs = realpath(c->spec->root_path, NULL);
 	else {

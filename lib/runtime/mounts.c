@@ -10,6 +10,7 @@
 
 #include "runtime/mount-util.h"
 #include "runtime/rootfs-steps.h"
+#include "runtime/copy-tree.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -145,6 +146,29 @@ static int do_remount(int rootfd, const struct berth_mount *m, struct berth_erro
 	return configure(fd, m, false, err);
 }
 
+/* tmpcopyup: fill the detached tmpfs with what the rootfs has at the destination. */
+static int copy_up(int rootfd, int tree, const struct berth_mount *m, struct berth_error **err)
+{
+	cleanup_close int src = -1;
+	cleanup_close int dst = -1;
+
+	if (m->type == NULL || strcmp(m->type, "tmpfs") != 0)
+		return berth_error_set(err, EINVAL, "'%s': tmpcopyup needs a tmpfs", m->destination);
+	src = berth_openat_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0);
+	if (src == -ENOENT)
+		return 0;
+	if (src < 0) {
+		errno = -src;
+		return berth_error_errno(err, "'%s': open for tmpcopyup", m->destination);
+	}
+	dst = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0)
+		return berth_error_errno(err, "'%s': open the new tmpfs", m->destination);
+	if (berth_copy_tree(src, dst, err) < 0)
+		return berth_error_prefix(err, "'%s'", m->destination);
+	return 0;
+}
+
 static int do_fs(int rootfd, const struct berth_mount *m, struct berth_error **err)
 {
 	cleanup_close int tree = -1;
@@ -154,6 +178,8 @@ static int do_fs(int rootfd, const struct berth_mount *m, struct berth_error **e
 	if (tree < 0)
 		return tree;
 	ret = configure(tree, m, false, err);
+	if (ret >= 0 && m->tmpcopyup)
+		ret = copy_up(rootfd, tree, m, err);
 	if (ret >= 0)
 		ret = attach(rootfd, tree, m, false, err);
 	return ret;

@@ -122,11 +122,9 @@ BERTH_TEST(mounts_parse_errors_name_the_path)
 		     "{\"destination\":\"c\",\"type\":\"tmpfs\"}]",
 		     EINVAL, "mounts[2].destination: must be an absolute path");
 	expect_error("[{\"type\":\"tmpfs\"}]", EINVAL, "mounts[0].destination: required");
-	expect_error("[{\"destination\":\"/a\",\"type\":\"tmpfs\",\"options\":[\"ro\","
+	expect_error("[{\"destination\":\"/a\",\"type\":\"proc\",\"options\":[\"ro\","
 		     "\"tmpcopyup\"]}]",
-		     ENOTSUP,
-		     "mounts[0].options[1]: \"tmpcopyup\" is not supported (copy the files "
-		     "into the image instead)");
+		     EINVAL, "mounts[0].options: tmpcopyup is supported on tmpfs mounts only");
 	expect_error("[{\"destination\":\"/a\",\"type\":\"tmpfs\",\"options\":[\"idmap\"]}]",
 		     EINVAL, "mounts[0].options: idmap is supported on bind mounts only");
 	expect_error("[{\"destination\":\"/a\",\"source\":\"/x\",\"options\":[\"bind\","

@@ -44,7 +44,8 @@ static void purge(const char *dir)
 	if (fd >= 0 && (n = read(fd, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
 		for (char *p = buf; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != '\0'))
-			kill((pid_t)strtol(p, NULL, 10), SIGKILL);
+			if ((pid_t)strtol(p, NULL, 10) != getpid())
+				kill((pid_t)strtol(p, NULL, 10), SIGKILL);
 	}
 	if (fd >= 0)
 		close(fd);

@@ -192,3 +192,224 @@ BERTH_TEST(cgroup_v1_freezer_freezes_and_thaws)
 	berth_cgroup_free(cg);
 	tcg_cleanup();
 }
+
+static int sleeper(void *arg)
+{
+	/* A child of the child too, so "every process" is more than the one we know. */
+	if (fork() == 0)
+		pause();
+	pause();
+	return 0;
+}
+
+static size_t count(struct berth_cgroup *cg)
+{
+	struct berth_error *err = NULL;
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	CHECK_OK(berth_cgroup_pids(cg, &pids, &n, &err), &err);
+	free(pids);
+	return n;
+}
+
+static void kill_all_with(int sig)
+{
+	struct berth_error *err = NULL;
+	struct tcg_child c;
+	struct berth_cgroup *cg;
+
+	c = tcg_spawn(sleeper, NULL);
+	cg = make("kill", NULL, c.pid);
+	tcg_go(&c);
+	for (int i = 0; i < 200 && count(cg) < 2; i++)
+		usleep(5000);
+	CHECK_INT(count(cg), ==, 2);
+	CHECK_OK(berth_cgroup_kill(cg, sig, &err), &err);
+	CHECK(WIFSIGNALED(tcg_wait(c.pid)));
+	for (int i = 0; i < 200 && count(cg) > 0; i++)
+		usleep(5000);
+	CHECK_INT(count(cg), ==, 0);
+	CHECK_OK(berth_cgroup_destroy(cg, &err), &err);
+	berth_cgroup_free(cg);
+}
+
+BERTH_TEST(cgroup_v1_kill_all_sigkill_and_sigterm)
+{
+	tcg_need_hybrid();
+	kill_all_with(SIGKILL); /* cgroup.kill of the unified hierarchy */
+	kill_all_with(SIGTERM); /* freeze, signal each, thaw */
+	tcg_cleanup();
+}
+
+static int open_dev(void *arg)
+{
+	int fd = open(arg, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EPERM ? 1 : 2;
+}
+
+static int open_in_cgroup(const char *leaf, const char *json, const char *dev)
+{
+	struct tcg_child c = tcg_spawn(open_dev, (void *)dev);
+	struct berth_cgroup *cg = make(leaf, json, c.pid);
+	int status;
+
+	tcg_go(&c);
+	status = tcg_wait(c.pid);
+	berth_cgroup_free(cg);
+	CHECK(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+BERTH_TEST(cgroup_v1_devices_deny_blocks_open)
+{
+	const char *rules = "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+			    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,"
+			    "\"access\":\"rwm\"}]}";
+
+	tcg_need_hybrid();
+	CHECK_INT(open_in_cgroup("d1", rules, "/dev/null"), ==, 1);
+	CHECK_INT(open_in_cgroup("d2", rules, "/dev/zero"), ==, 0);
+	CHECK_STR(tcg_read(dir("devices", "d1"), "devices.list"), "c 1:5 rwm");
+	/* Without devices rules nothing is denied. */
+	CHECK_INT(open_in_cgroup("d3", NULL, "/dev/null"), ==, 0);
+	tcg_cleanup();
+}
+
+BERTH_TEST(cgroup_v1_destroy_leaves_nothing)
+{
+	static const char *const hier[] = { "cpu", "cpuacct", "cpuset", "memory", "devices",
+					    "freezer", "blkio", "pids", "unified" };
+	struct berth_error *err = NULL;
+	struct berth_cgroup *cg = make("gone", "{\"pids\":{\"limit\":10}}", 0);
+	struct stat st;
+
+	tcg_need_hybrid();
+	CHECK(mkdir(dir("pids", "gone/sub"), 0755) == 0); /* a container's own sub-cgroup */
+	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++)
+		CHECK(stat(dir(hier[i], "gone"), &st) == 0);
+	CHECK_OK(berth_cgroup_destroy(cg, &err), &err);
+	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++)
+		CHECK(stat(dir(hier[i], "gone"), &st) < 0 && errno == ENOENT);
+	CHECK_OK(berth_cgroup_destroy(cg, &err), &err); /* again: already gone is fine */
+	berth_cgroup_free(cg);
+	tcg_cleanup();
+}
+
+/* Touch 4 MiB (charged to the cgroup the child is in by then) and wait to be killed. */
+static int holder(void *arg)
+{
+	size_t size = 4 << 20;
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	for (size_t i = 0; p != MAP_FAILED && i < size; i += 4096)
+		p[i] = 1;
+	pause();
+	return 0;
+}
+
+static void wait_usage(const char *leaf)
+{
+	for (int i = 0; i < 200; i++) {
+		if (strtoull(tcg_read(dir("memory", leaf), "memory.usage_in_bytes"), NULL, 10) >
+		    (1 << 20))
+			return;
+		usleep(5000);
+	}
+	FAIL("no memory charged to %s", leaf);
+}
+
+BERTH_TEST(cgroup_v1_update_save_open)
+{
+	struct berth_error *err = NULL;
+	struct berth_cgroup *cg = make("upd", "{\"pids\":{\"limit\":50},\"memory\":{\"limit\":"
+					      "67108864}}", 0);
+	struct berth_cgroup *again = NULL;
+	struct berth_resources *r;
+	struct tcg_child c;
+	char *saved;
+
+	tcg_need_hybrid();
+	saved = berth_cgroup_save(cg);
+	CHECK(saved != NULL);
+	berth_cgroup_free(cg);
+	CHECK_OK(berth_cgroup_open(saved, &again, &err), &err);
+	CHECK_STR(berth_cgroup_path(again), tcg_path("upd"));
+	r = tcg_res("{\"pids\":{\"limit\":-1},\"memory\":{\"limit\":134217728,\"swap\":-1},"
+		    "\"cpu\":{\"quota\":20000}}");
+	CHECK_OK(berth_cgroup_update(again, r, &err), &err);
+	CHECK_STR(tcg_read(dir("pids", "upd"), "pids.max"), "max");
+	CHECK_STR(tcg_read(dir("memory", "upd"), "memory.limit_in_bytes"), "134217728");
+	CHECK_STR(tcg_read(dir("cpu", "upd"), "cpu.cfs_quota_us"), "20000");
+	berth_resources_free(r);
+	/* Lower than usage is refused when asked to check; a live child holds some memory. */
+	r = tcg_res("{\"memory\":{\"limit\":4096,\"checkBeforeUpdate\":true}}");
+	c = tcg_spawn(holder, NULL);
+	CHECK_OK(berth_cgroup_enter(again, c.pid, &err), &err);
+	tcg_go(&c);
+	wait_usage("upd");
+	CHECK(berth_cgroup_update(again, r, &err) == -EBUSY);
+	CHECK(strstr(err->msg, "linux.resources.memory.limit: 4096 is below the current usage"));
+	berth_error_free(err);
+	berth_resources_free(r);
+	free(saved);
+	berth_cgroup_free(again);
+	tcg_cleanup();
+}
+
+BERTH_TEST(cgroup_v1_unmounted_controller_refused_by_name)
+{
+	struct berth_cgroup_opts o = { .cgroups_path = tcg_path("net"), .id = "t" };
+	struct berth_resources *r = tcg_res("{\"network\":{\"classID\":1048577}}");
+	struct berth_error *err = NULL;
+	struct berth_cgroup *cg = NULL;
+	struct stat st;
+
+	tcg_need_hybrid();
+	CHECK(berth_cgroup_create(&o, r, 0, &cg, &err) == -ENOTSUP);
+	CHECK_STR(err->msg, "linux.resources.network.classID: the cgroup v1 'net_cls' controller "
+			    "is not mounted under '/sys/fs/cgroup'");
+	berth_error_clear(&err);
+	CHECK(stat(dir("pids", "net"), &st) < 0); /* a failed create removes its cgroup */
+	berth_resources_free(r);
+	r = tcg_res("{\"cpu\":{\"realtimeRuntime\":1000000,\"realtimePeriod\":1000000}}");
+	CHECK(berth_cgroup_create(&o, r, 0, &cg, &err) < 0);
+	CHECK(strstr(err->msg, "linux.resources.cpu.realtimeRuntime: write '1000000'") != NULL);
+	berth_error_free(err);
+	berth_resources_free(r);
+	tcg_cleanup();
+}
+
+BERTH_TEST(cgroup_v1_stats_shape)
+{
+	struct berth_error *err = NULL;
+	struct tcg_child c = tcg_spawn(holder, NULL);
+	struct berth_cgroup *cg = make("st", "{\"memory\":{\"limit\":67108864},"
+					     "\"pids\":{\"limit\":7}}", c.pid);
+	json_object *s = NULL, *m, *u, *x;
+
+	tcg_need_hybrid();
+	tcg_go(&c);
+	wait_usage("st");
+	CHECK_OK(berth_cgroup_stats(cg, &s, &err), &err);
+	CHECK(json_object_object_get_ex(s, "memory", &m) && json_object_object_get_ex(m, "usage", &u));
+	CHECK(json_object_object_get_ex(u, "limit", &x) && json_object_get_int64(x) == 67108864);
+	CHECK(json_object_object_get_ex(u, "usage", &x) && json_object_get_int64(x) > 0);
+	CHECK(json_object_object_get_ex(s, "pids", &m) && json_object_object_get_ex(m, "limit", &x));
+	CHECK_INT(json_object_get_int64(x), ==, 7);
+	CHECK(json_object_object_get_ex(m, "current", &x) && json_object_get_int64(x) >= 1);
+	CHECK(json_object_object_get_ex(s, "cpu", &m) && json_object_object_get_ex(m, "usage", &u));
+	CHECK(json_object_object_get_ex(u, "percpu", &x) &&
+	      json_object_array_length(x) == (size_t)sysconf(_SC_NPROCESSORS_CONF));
+	CHECK(json_object_object_get_ex(s, "hugetlb", &m) &&
+	      json_object_object_get_ex(m, "2MB", &x));
+	CHECK(json_object_object_get_ex(s, "blkio", &m));
+	json_object_put(s);
+	berth_cgroup_free(cg);
+	tcg_cleanup();
+}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ static void prologue(struct prog *p)
 	emit(p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_3, 0, 0, 0xffff); /* r3: type */
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0);
 	emit(p, BPF_ALU | BPF_RSH | BPF_K, BPF_REG_4, 0, 0, 16); /* r4: access */
-	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 0, 4); /* r5: major */
-	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_6, BPF_REG_1, 0, 8); /* r6: minor */
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 4, 0); /* r5: major */
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_6, BPF_REG_1, 8, 0); /* r6: minor */
 }
 
 static __s32 access_bits(const char *access)
@@ -67,7 +68,7 @@ static __s32 access_bits(const char *access)
  * matches when every requested access is in the rule; a deny rule matches
  * when any requested access is in it, so that "deny w" blocks "rw".
  */
-static void rule_block(struct prog *p, const struct berth_res_device_rule *r)
+static bool rule_block(struct prog *p, const struct berth_res_device_rule *r)
 {
 	size_t start = p->n;
 	__s32 acc = access_bits(r->access);
@@ -89,16 +90,22 @@ static void rule_block(struct prog *p, const struct berth_res_device_rule *r)
 	for (size_t i = start; i < p->n && i < MAX_INSNS; i++)
 		if (BPF_CLASS(p->insn[i].code) == BPF_JMP32)
 			p->insn[i].off = (__s16)(p->n - i - 1);
+	return p->n - start == 2; /* no test: matches everything */
 }
 
 static int assemble(struct prog *p, const struct berth_res_device_rule *rules, size_t n,
 		    struct berth_error **err)
 {
+	bool final = false;
+
 	prologue(p);
-	for (size_t i = n; i-- > 0;)
-		rule_block(p, &rules[i]);
-	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* After a rule that matches everything nothing is reachable (the verifier refuses that). */
+	for (size_t i = n; i-- > 0 && !final;)
+		final = rule_block(p, &rules[i]);
+	if (!final) {
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+		emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
 	if (p->n > MAX_INSNS)
 		return berth_error_set(err, E2BIG, "%zu device rules make too long a program", n);
 	return 0;

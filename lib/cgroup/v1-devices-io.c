@@ -130,7 +130,9 @@ static int apply_network(struct berth_cgroup *cg, const struct berth_resources *
 				 (unsigned long long)r->net_class_id.v) < 0)
 			return -1;
 	}
-	if (r->n_net_prios > 0 && (d = need(cg, "net_prio", "network.priorities", err)) == NULL)
+	if (r->n_net_prios == 0)
+		return 0;
+	if ((d = need(cg, "net_prio", "network.priorities", err)) == NULL)
 		return -1;
 	for (size_t i = 0; i < r->n_net_prios; i++)
 		if (berth_cg_set(d, "network.priorities", "net_prio.ifpriomap", err, "%s %u",

@@ -73,6 +73,25 @@ static int check_usage(struct berth_cg_dir *d, const struct berth_res_memory *m,
 	return 0;
 }
 
+/*
+ * Linux >= 5.16 still has memory.kmem.limit_in_bytes but ignores what is
+ * written to it; a limit that does not hold is refused rather than accepted.
+ */
+static int set_kmem(struct berth_cg_dir *d, const struct berth_opt_i64 *kmem,
+		    struct berth_error **err)
+{
+	uint64_t now = 0;
+
+	if (!kmem->set || SET_I64(d, *kmem, "memory.kernel", "memory.kmem.limit_in_bytes") < 0)
+		return kmem->set ? -1 : 0;
+	if (kmem->v < 0 || (berth_cg_read_u64(d, "memory.kmem.limit_in_bytes", &now) == 0 &&
+			    now == (uint64_t)kmem->v))
+		return 0;
+	return berth_error_set(err, ENOTSUP,
+			       "linux.resources.memory.kernel: this kernel ignores "
+			       "memory.kmem.limit_in_bytes (kernel memory limits were removed)");
+}
+
 static int apply_memory(struct berth_cgroup *cg, const struct berth_resources *r, bool update,
 			struct berth_error **err)
 {
@@ -85,7 +104,7 @@ static int apply_memory(struct berth_cgroup *cg, const struct berth_resources *r
 		return -1;
 	if ((update && check_usage(d, m, err) < 0) || mem_limits(d, m, err) < 0 ||
 	    SET_I64(d, m->reservation, "memory.reservation", "memory.soft_limit_in_bytes") < 0 ||
-	    SET_I64(d, m->kernel, "memory.kernel", "memory.kmem.limit_in_bytes") < 0 ||
+	    set_kmem(d, &m->kernel, err) < 0 ||
 	    SET_I64(d, m->kernel_tcp, "memory.kernelTCP", "memory.kmem.tcp.limit_in_bytes") < 0 ||
 	    SET_U64(d, m->swappiness, "memory.swappiness", "memory.swappiness") < 0)
 		return -1;

@@ -380,6 +380,17 @@ BERTH_TEST(cgroup_v1_unmounted_controller_refused_by_name)
 	r = tcg_res("{\"cpu\":{\"realtimeRuntime\":1000000,\"realtimePeriod\":1000000}}");
 	CHECK(berth_cgroup_create(&o, r, 0, &cg, &err) < 0);
 	CHECK(strstr(err->msg, "linux.resources.cpu.realtimeRuntime: write '1000000'") != NULL);
+	berth_error_clear(&err);
+	berth_resources_free(r);
+	/* Written without error by the kernel, but ignored: refused, not pretended. */
+	r = tcg_res("{\"memory\":{\"kernel\":1048576}}");
+	CHECK(berth_cgroup_create(&o, r, 0, &cg, &err) == -ENOTSUP);
+	CHECK(strstr(err->msg, "linux.resources.memory.kernel: this kernel ignores") != NULL);
+	berth_error_clear(&err);
+	berth_resources_free(r);
+	r = tcg_res("{\"memory\":{\"useHierarchy\":false}}");
+	CHECK(berth_cgroup_create(&o, r, 0, &cg, &err) == -EINVAL);
+	CHECK(strstr(err->msg, "linux.resources.memory.useHierarchy: write '0'") != NULL);
 	berth_error_free(err);
 	berth_resources_free(r);
 	tcg_cleanup();

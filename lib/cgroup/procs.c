@@ -61,8 +61,10 @@ static int load_dir(json_object *o, const char *path, struct berth_cg_dir *d,
 	d->mount = strdup(m);
 	d->path = strdup(p);
 	if (d->ctrls == NULL || d->mount == NULL || d->path == NULL ||
-	    asprintf(&d->full, "%s%s", m, p) < 0)
+	    asprintf(&d->full, "%s%s", m, p) < 0) {
+		d->full = NULL;
 		return berth_error_set(err, ENOMEM, "out of memory");
+	}
 	/* The directory may be gone already (delete after a crash): opened lazily then. */
 	d->fd = open(d->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return 0;

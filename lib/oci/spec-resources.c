@@ -92,6 +92,10 @@ static int parse_memory(json_object *o, const char *path, struct berth_res_memor
 	    get_bool(o, path, "useHierarchy", &m->use_hierarchy, err) < 0 ||
 	    get_bool(o, path, "checkBeforeUpdate", &m->check_before_update, err) < 0)
 		return berth_error_ret(err);
+	/* 0 means "not set" for these, as runc reads the spec. */
+	for (struct berth_opt_i64 *z = &m->limit; z <= &m->kernel_tcp; z++)
+		if (z->set && z->v == 0)
+			z->set = false;
 	if (m->limit.set && m->swap.set && m->limit.v > 0 && m->swap.v >= 0 &&
 	    m->swap.v < m->limit.v)
 		return berth_error_set(err, EINVAL,
@@ -119,6 +123,8 @@ static int parse_cpu(json_object *o, const char *path, struct berth_res_cpu *c,
 	if (c->period.set && c->period.v != 0 && c->period.v < 1000)
 		return berth_error_set(err, ERANGE, "%s.period: %llu out of range [1000, 1000000]",
 				       path, (unsigned long long)c->period.v);
+	if (c->quota.set && c->quota.v == 0)
+		c->quota.set = false; /* 0: not set, as runc reads it */
 	if (c->quota.set && c->quota.v >= 0 && c->quota.v < 1000)
 		return berth_error_set(err, ERANGE, "%s.quota: %lld is below 1000 (microseconds)",
 				       path, (long long)c->quota.v);

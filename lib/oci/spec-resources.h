@@ -32,7 +32,8 @@ struct berth_opt_bool {
 };
 
 struct berth_res_memory {
-	struct berth_opt_i64 limit, reservation, swap, kernel, kernel_tcp; /* bytes, -1: unlimited */
+	/* bytes, -1: unlimited; one declaration: the parser walks limit..kernel_tcp */
+	struct berth_opt_i64 limit, reservation, swap, kernel, kernel_tcp;
 	struct berth_opt_u64 swappiness;                                   /* 0..100 */
 	struct berth_opt_bool disable_oom_killer, use_hierarchy, check_before_update;
 };

@@ -144,3 +144,13 @@ BERTH_TEST(cgroup_shares_to_weight)
 	CHECK_INT(berth_cg_shares_to_weight(262144), ==, 10000);
 	CHECK_INT(berth_cg_shares_to_weight(0), ==, 0);
 }
+
+BERTH_TEST(cgroup_parse_zero_means_unset)
+{
+	struct berth_resources *r = tcg_res("{\"memory\":{\"limit\":0,\"swap\":0,\"reservation\":0},"
+					    "\"cpu\":{\"quota\":0,\"shares\":0}}");
+
+	CHECK(!r->memory.limit.set && !r->memory.swap.set && !r->memory.reservation.set);
+	CHECK(!r->cpu.quota.set);
+	berth_resources_free(r);
+}

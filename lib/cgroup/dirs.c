@@ -165,12 +165,14 @@ static int remove_tree(int parent, const char *name, int depth)
 
 int berth_cg_rmdir(struct berth_cg_dir *d, struct berth_error **err)
 {
-	cleanup_free char *parent = strdup(d->full);
+	cleanup_free char *parent = NULL;
 	cleanup_close int pfd = -1;
 	char *slash;
 	int ret;
 
-	if (parent == NULL)
+	if (d->full == NULL) /* path never resolved: nothing was made */
+		return 0;
+	if ((parent = strdup(d->full)) == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	slash = strrchr(parent, '/');
 	*slash = '\0';

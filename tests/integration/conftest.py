@@ -246,16 +246,20 @@ def ctr(request, template):
 
 
 def procs_in_rootfs(c):
-    """Pids of processes whose root directory is inside the test's directory."""
-    out, base = [], str(c.base)
+    """Pids of processes in the test's cgroup or mentioning the test's directory in their
+    command line (a runtime helper left behind).  /proc/<pid>/root cannot be used: after
+    pivot_root in another mount namespace it reads as "/"."""
+    out, base = [], str(c.base).encode()
     for p in Path("/proc").iterdir():
         if not p.name.isdigit() or int(p.name) == os.getpid():
             continue
         try:
-            root = os.readlink(p / "root")
+            cg = (p / "cgroup").read_text()
+            cmd = (p / "cmdline").read_bytes()
         except OSError:
             continue
-        if root.startswith(base):
+        if any(line.split(":", 2)[2] == c.cgroups_path or line.split(":", 2)[2].startswith(c.cgroups_path + "/")
+               for line in cg.splitlines() if line.count(":") >= 2) or base in cmd:
             out.append(int(p.name))
     return out
 

@@ -137,8 +137,8 @@ static int slurp(const char *path, char *buf, size_t len)
 
 static void status_fields(void)
 {
-	static const char *want[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-				     "NoNewPrivs", "Seccomp", "Umask", NULL};
+	static const char *want[] = {"CapInh",	   "CapPrm",  "CapEff", "CapBnd", "CapAmb",
+				     "NoNewPrivs", "Seccomp", "Umask",	NULL};
 	char line[512];
 	FILE *f = fopen("/proc/self/status", "re");
 
@@ -279,22 +279,22 @@ static void rlimits(void)
 		int res;
 		const char *name;
 	} r[] = {
-		{RLIMIT_AS, "RLIMIT_AS"},
-		{RLIMIT_CORE, "RLIMIT_CORE"},
-		{RLIMIT_CPU, "RLIMIT_CPU"},
-		{RLIMIT_DATA, "RLIMIT_DATA"},
-		{RLIMIT_FSIZE, "RLIMIT_FSIZE"},
-		{RLIMIT_LOCKS, "RLIMIT_LOCKS"},
-		{RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
-		{RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"},
-		{RLIMIT_NICE, "RLIMIT_NICE"},
-		{RLIMIT_NOFILE, "RLIMIT_NOFILE"},
-		{RLIMIT_NPROC, "RLIMIT_NPROC"},
-		{RLIMIT_RSS, "RLIMIT_RSS"},
-		{RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},
-		{RLIMIT_RTTIME, "RLIMIT_RTTIME"},
-		{RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
-		{RLIMIT_STACK, "RLIMIT_STACK"},
+	    {RLIMIT_AS, "RLIMIT_AS"},
+	    {RLIMIT_CORE, "RLIMIT_CORE"},
+	    {RLIMIT_CPU, "RLIMIT_CPU"},
+	    {RLIMIT_DATA, "RLIMIT_DATA"},
+	    {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
+	    {RLIMIT_LOCKS, "RLIMIT_LOCKS"},
+	    {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
+	    {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"},
+	    {RLIMIT_NICE, "RLIMIT_NICE"},
+	    {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+	    {RLIMIT_NPROC, "RLIMIT_NPROC"},
+	    {RLIMIT_RSS, "RLIMIT_RSS"},
+	    {RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},
+	    {RLIMIT_RTTIME, "RLIMIT_RTTIME"},
+	    {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
+	    {RLIMIT_STACK, "RLIMIT_STACK"},
 	};
 	struct rlimit l;
 
@@ -312,8 +312,8 @@ static void rlimits(void)
 
 static void namespaces(void)
 {
-	static const char *ns[] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts",
-				   NULL};
+	static const char *ns[] = {"cgroup", "ipc",  "mnt", "net", "pid",
+				   "time",   "user", "uts", NULL};
 	char path[64];
 	struct stat st;
 
@@ -451,8 +451,7 @@ static void act_syscall(const char *spec)
 	const char *colon = strchr(spec, ':');
 	long arg = 0, r;
 
-	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec),
-		 spec);
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
 	if (colon)
 		arg = strtol(colon + 1, NULL, 0);
 	errno = 0;
@@ -518,8 +517,9 @@ static int action(const char *name, const char *arg)
 		const char *name;
 		void (*fn)(const char *);
 	} acts[] = {
-		{"write", act_write}, {"read", act_read},   {"mkdir", act_mkdir}, {"syscall", act_syscall},
-		{"alloc", act_alloc}, {"fork", act_fork}, {"sleep", act_sleep},
+	    {"write", act_write},     {"read", act_read},   {"mkdir", act_mkdir},
+	    {"syscall", act_syscall}, {"alloc", act_alloc}, {"fork", act_fork},
+	    {"sleep", act_sleep},
 	};
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {

@@ -1,0 +1,84 @@
+#!/bin/sh
+# check.sh: run by `make check` after `make all`.  Runs the unit tests, the ASan+UBSan build and
+# its unit tests, then the integration suite (pytest, as root) against build/berth-runc and,
+# when the time budget allows, the `not slow` subset against build-asan/berth-runc.  Prints ONE
+# final line "N passed, N failed, N skipped" and exits non-zero if anything failed.
+# Environment: BERTH_CHECK_BUDGET (seconds, default 1500) bounds the optional ASan pass.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+PY=/usr/bin/python3
+budget=${BERTH_CHECK_BUDGET:-1500}
+start=$(date +%s)
+P=0 F=0 S=0
+log=$(mktemp /tmp/berth-check.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+add() { P=$((P + $1)); F=$((F + $2)); S=$((S + $3)); }
+
+# The unit runner closes with "N passed, N failed, N skipped".
+unit() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "check: $name printed no summary (exit $rc)"
+		add 0 1 0
+		return
+	fi
+	set -- $line
+	add "$1" "$3" "$5"
+	if [ "$rc" -ne 0 ] && [ "$3" -eq 0 ]; then
+		echo "check: $name exited $rc"
+		add 0 1 0
+	fi
+}
+
+# pytest -q ends with e.g. "3 failed, 10 passed, 2 skipped, 1 error in 4.2s".
+pytest_run() {
+	name=$1
+	shift
+	echo "== $name"
+	env "$@" >"$log" 2>&1
+	rc=$?
+	tail -n 40 "$log"
+	summary=$(tail -n1 "$log")
+	n() { echo "$summary" | grep -oE "[0-9]+ $1" | head -n1 | cut -d' ' -f1; }
+	p=$(n passed) f=$(n failed) s=$(n skipped) e=$(n error)
+	add "${p:-0}" $((${f:-0} + ${e:-0})) "${s:-0}"
+	case $rc in
+	0 | 1) ;;
+	5) echo "check: $name collected no tests (pytest exit 5)" ;;
+	*) echo "check: $name: pytest exit $rc"; add 0 1 0 ;;
+	esac
+}
+
+unit "unit tests" build/unit-tests
+if make asan >"$log" 2>&1; then
+	unit "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 build-asan/unit-tests
+else
+	tail -n 30 "$log"
+	echo "check: make asan failed"
+	add 0 1 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "check: integration tests need root; skipped"
+else
+	pytest_run "integration (build/berth-runc)" BERTH_RUNC="$PWD/build/berth-runc" \
+		$PY -m pytest -q -p no:cacheprovider tests/integration
+	elapsed=$(($(date +%s) - start))
+	if [ -x build-asan/berth-runc ] && [ "$elapsed" -lt $((budget / 2)) ]; then
+		pytest_run "integration (build-asan/berth-runc, not slow)" \
+			BERTH_RUNC="$PWD/build-asan/berth-runc" ASAN_OPTIONS=detect_leaks=0 \
+			$PY -m pytest -q -p no:cacheprovider -m "not slow" tests/integration
+	else
+		echo "check: ASan integration pass skipped (elapsed ${elapsed}s, budget ${budget}s)"
+	fi
+fi
+
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: Apache-2.0
+"""linux.seccomp: the filter is installed, actions and errnoRet reach the syscall, argument
+conditions select, and the default action applies to everything not listed."""
+import errno
+
+import pytest
+
+ARCHES = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+
+# Enough for the runtime's last steps before execve and for the static probe.
+ALLOW = """read write close fstat newfstatat statx stat lstat lseek mmap mprotect munmap brk
+rt_sigaction rt_sigprocmask rt_sigreturn ioctl pread64 readv writev access pipe pipe2 select
+sched_yield mremap madvise dup dup2 dup3 nanosleep clock_nanosleep getpid getppid getuid geteuid
+getgid getegid getgroups setgroups getcwd chdir fchdir readlink readlinkat umask uname fcntl
+getdents64 openat open prctl arch_prctl set_tid_address set_robust_list rseq prlimit64 getrlimit
+exit exit_group futex execve execveat sigaltstack gettid tgkill kill getrandom capget capset
+setuid setgid setresuid setresgid personality ioprio_get sched_getscheduler sched_getparam
+getpriority wait4 waitid clone clone3 fork vfork socket close_range epoll_pwait epoll_ctl
+epoll_create1 sched_getaffinity mlock munlock faccessat faccessat2 fsync setsid statfs fstatfs
+poll ppoll epoll_wait getdents nanosleep""".split()
+
+
+def seccomp(ctr, syscalls, default="SCMP_ACT_ALLOW", **extra):
+    ctr.config["linux"]["seccomp"] = {"defaultAction": default, "architectures": ARCHES,
+                                      "syscalls": syscalls, **extra}
+
+
+def probe_errno(d, i=0):
+    return d["actions"][i]["errno"]
+
+
+def test_no_seccomp_by_default(ctr):
+    assert ctr.run_probe()["status"]["Seccomp"] == "0"
+
+
+def test_filter_installed(ctr):
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}])
+    d = ctr.run_probe(None, "syscall", "mkdir", "syscall", "getpid")
+    assert d["status"]["Seccomp"] == "2"
+    assert probe_errno(d, 0) == errno.EPERM
+    assert probe_errno(d, 1) == 0
+
+
+def test_errno_ret(ctr):
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.ENOMSG},
+                  {"names": ["dup"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EXDEV}])
+    d = ctr.run_probe(None, "syscall", "mkdir", "syscall", "dup", "syscall", "getpid")
+    assert [probe_errno(d, i) for i in range(3)] == [errno.ENOMSG, errno.EXDEV, 0]
+
+
+def test_arg_condition_eq(ctr):
+    seccomp(ctr, [{"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EACCES,
+                   "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]}])
+    d = ctr.run_probe(None, "syscall", "socket:2", "syscall", "socket:1")
+    assert probe_errno(d, 0) == errno.EACCES  # AF_INET
+    assert probe_errno(d, 1) == 0             # AF_UNIX
+
+
+def test_arg_condition_masked_eq(ctr):
+    # personality(0x0008) is refused, personality(0xffffffff) (a query) is not.
+    seccomp(ctr, [{"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EINVAL,
+                   "args": [{"index": 0, "value": 0xff, "valueTwo": 0x8, "op": "SCMP_CMP_MASKED_EQ"}]}])
+    d = ctr.run_probe(None, "syscall", "personality:8", "syscall", "personality:0xffffffff")
+    assert probe_errno(d, 0) == errno.EINVAL
+    assert probe_errno(d, 1) == 0
+
+
+def test_arg_condition_ne(ctr):
+    seccomp(ctr, [{"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EACCES,
+                   "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_NE"}]}])
+    d = ctr.run_probe(None, "syscall", "socket:2", "syscall", "socket:1")
+    assert probe_errno(d, 0) == errno.EACCES
+    assert probe_errno(d, 1) == 0
+
+
+def test_default_action_errno(ctr):
+    seccomp(ctr, [{"names": ALLOW, "action": "SCMP_ACT_ALLOW"}], default="SCMP_ACT_ERRNO")
+    d = ctr.run_probe(None, "syscall", "mkdir", "syscall", "getpid", "syscall", "sethostname")
+    assert probe_errno(d, 0) == errno.EPERM
+    assert probe_errno(d, 1) == 0
+    assert probe_errno(d, 2) == errno.EPERM
+
+
+def test_default_errno_ret(ctr):
+    seccomp(ctr, [{"names": ALLOW, "action": "SCMP_ACT_ALLOW"}], default="SCMP_ACT_ERRNO",
+            defaultErrnoRet=errno.ENOTSUP)
+    d = ctr.run_probe(None, "syscall", "mkdir")
+    assert probe_errno(d, 0) == errno.ENOTSUP
+
+
+def test_kill_action(ctr):
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_KILL"}])
+    r = ctr.run(["/probe", "syscall", "mkdir"])
+    assert r.returncode == 128 + 31, r  # SIGSYS
+
+
+def test_kill_process_action(ctr):
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_KILL_PROCESS"}])
+    r = ctr.run(["/probe", "syscall", "mkdir"])
+    assert r.returncode == 128 + 31, r
+
+
+def test_log_action_allows(ctr):
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_LOG"}])
+    d = ctr.run_probe(None, "syscall", "mkdir")
+    assert probe_errno(d, 0) == 0
+
+
+def test_seccomp_without_no_new_privileges(ctr):
+    # The filter must be installed while the process can still do so without NNP.
+    ctr.config["process"]["noNewPrivileges"] = False
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.ENOMSG}])
+    d = ctr.run_probe(None, "syscall", "mkdir")
+    assert d["status"]["NoNewPrivs"] == "0"
+    assert d["status"]["Seccomp"] == "2"
+    assert probe_errno(d, 0) == errno.ENOMSG
+
+
+def test_seccomp_non_root_user(ctr):
+    ctr.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    ctr.config["process"]["noNewPrivileges"] = False
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}])
+    d = ctr.run_probe(None, "syscall", "mkdir")
+    assert d["uid"] == 1000
+    assert probe_errno(d, 0) == errno.EPERM
+
+
+@pytest.mark.parametrize("bad", [{"defaultAction": "SCMP_ACT_BOGUS"},
+                                 {"defaultAction": "SCMP_ACT_ALLOW",
+                                  "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}]},
+                                 {"defaultAction": "SCMP_ACT_ALLOW",
+                                  "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_ERRNO",
+                                                "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_BAD"}]}]}])
+def test_bad_seccomp_refused(ctr, bad):
+    ctr.config["linux"]["seccomp"] = bad
+    r = ctr.run(["/probe"])
+    assert r.returncode != 0
+    assert r.stdout == ""

@@ -34,19 +34,23 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libberth.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/berth-runc: $(RUNC_OBJ) $(BUILD)/libberth.a
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(RUNC_OBJ) $(BUILD)/libberth.a $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(RUNC_OBJ) $(BUILD)/libberth.a $(LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) -Wl,--whole-archive $(BUILD)/libberth.a \
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) -Wl,--whole-archive $(BUILD)/libberth.a \
 		-Wl,--no-whole-archive $(LIBS)
 
 # The probe runs inside test containers, so it is static: no libc needed there.
 $(BUILD)/probe: tests/probe/probe.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+	@echo "  LD      $@"
+	@$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 deps:
 	@scripts/install-deps.sh

@@ -252,8 +252,10 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	if (s->ns[BERTH_NS_CGROUP].present && s->ns[BERTH_NS_CGROUP].path == NULL &&
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return berth_error_errno(err, "create cgroup namespace");
+	/* sysctls need /proc/sys writable: before readonlyPaths, as runc does. */
 	if ((ret = setup_rootfs(l, err)) < 0 || (ret = set_names(s, err)) < 0 ||
-	    (ret = berth_sysctl_apply(s->sysctl, s->n_sysctl, err)) < 0)
+	    (ret = berth_sysctl_apply(s->sysctl, s->n_sysctl, err)) < 0 ||
+	    (ret = berth_rootfs_finalize(s, err)) < 0)
 		return ret;
 	if (s->process.terminal && (ret = setup_terminal(l, err)) < 0)
 		return ret;

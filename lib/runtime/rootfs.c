@@ -167,14 +167,14 @@ static int finish(const struct berth_spec *spec, struct berth_error **err)
 int berth_rootfs_pivot(const struct berth_spec *spec, const struct berth_rootfs_opts *o,
 		       struct berth_error **err)
 {
-	int ret;
-
 	/* runc ignores the label without SELinux; with it, refuse what we cannot do. */
 	if (spec->mount_label != NULL && selinux_enabled())
 		return berth_error_set(err, ENOTSUP,
 				       "linux.mountLabel: SELinux mount labels are not supported");
-	ret = enter_root(o, err);
-	if (ret < 0)
-		return ret;
+	return enter_root(o, err);
+}
+
+int berth_rootfs_finalize(const struct berth_spec *spec, struct berth_error **err)
+{
 	return finish(spec, err);
 }

@@ -40,13 +40,17 @@ int berth_rootfs_mount(const struct berth_spec *spec, const struct berth_rootfs_
 /*
  * Step 2: pivot_root into the rootfs and detach the old root (with
  * @o->no_pivot, or when pivot_root fails with EINVAL because the current root
- * is a ramfs/rootfs: MS_MOVE onto "/" and chroot), then maskedPaths,
- * readonlyPaths, root.readonly and, last, linux.rootfsPropagation.
- * linux.mountLabel is ignored when SELinux is disabled (as runc does) and
+ * is a ramfs/rootfs: MS_MOVE onto "/" and chroot).  linux.mountLabel is ignored when SELinux is disabled (as runc does) and
  * refused with ENOTSUP when it is enabled, since labels are not implemented.
  * On return the cwd is the new "/".
  */
 int berth_rootfs_pivot(const struct berth_spec *spec, const struct berth_rootfs_opts *o,
 		       struct berth_error **err);
+
+/*
+ * Step 3, after what needs a writable /proc (sysctl): maskedPaths,
+ * readonlyPaths, root.readonly and, last, linux.rootfsPropagation.
+ */
+int berth_rootfs_finalize(const struct berth_spec *spec, struct berth_error **err);
 
 #endif

@@ -77,6 +77,7 @@ static void devices(struct fixture *f, void *arg)
 	spec_set_mounts(&spec, base_mounts);
 	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
 	CHECK_OK(berth_rootfs_pivot(&spec, &o, &err), &err);
+	CHECK_OK(berth_rootfs_finalize(&spec, &err), &err);
 	spec_release(&spec);
 	check_dev("/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0);
 	check_dev("/dev/full", S_IFCHR, 1, 7, 0666, 0, 0);
@@ -175,6 +176,7 @@ static void pivot(struct fixture *f, void *arg)
 	spec_set_mounts(&spec, base_mounts);
 	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
 	CHECK_OK(berth_rootfs_pivot(&spec, &o, &err), &err);
+	CHECK_OK(berth_rootfs_finalize(&spec, &err), &err);
 	spec_release(&spec);
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
 	CHECK_STR(cwd, "/");
@@ -243,6 +245,7 @@ static void masked_readonly(struct fixture *f, void *arg)
 	spec_set_mounts(&spec, base_mounts);
 	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
 	CHECK_OK(berth_rootfs_pivot(&spec, &o, &err), &err);
+	CHECK_OK(berth_rootfs_finalize(&spec, &err), &err);
 	spec_release(&spec);
 	fd = open("/secret", O_RDONLY | O_CLOEXEC);
 	CHECK(fd >= 0);
@@ -288,6 +291,7 @@ static void console(struct fixture *f, void *arg)
 	spec_set_mounts(&spec, base_mounts);
 	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
 	CHECK_OK(berth_rootfs_pivot(&spec, &o, &err), &err);
+	CHECK_OK(berth_rootfs_finalize(&spec, &err), &err);
 	spec_release(&spec);
 	CHECK(stat("/dev/console", &got) == 0);
 	CHECK(S_ISCHR(got.st_mode) && got.st_rdev == want.st_rdev);
@@ -311,6 +315,7 @@ static void mount_label(struct fixture *f, void *arg)
 	/* SELinux is off here: ignored, as runc does. */
 	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
 	CHECK_OK(berth_rootfs_pivot(&spec, &o, &err), &err);
+	CHECK_OK(berth_rootfs_finalize(&spec, &err), &err);
 }
 
 BERTH_TEST(rootfs_mount_label_ignored_without_selinux)

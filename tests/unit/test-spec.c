@@ -52,8 +52,8 @@ BERTH_TEST(spec_full_process)
 		       "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\"},\"scheduler\":{\"policy\":"
 		       "\"SCHED_BATCH\",\"nice\":3}},\"linux\":{\"namespaces\":[{\"type\":\"uts\"},"
 		       "{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],\"sysctl\":{\"a.b\":"
-		       "\"1\"},\"rootfsPropagation\":\"rslave\",\"timeOffsets\":{\"boottime\":{"
-		       "\"secs\":3}}},\"annotations\":{\"k\":\"v\"}",
+		       "\"1\"},\"rootfsPropagation\":\"rslave\"},"
+		       "\"annotations\":{\"k\":\"v\"}",
 		       &s, &err),
 		 &err);
 	CHECK_STR(s->process.args[0], "sh");
@@ -74,7 +74,6 @@ BERTH_TEST(spec_full_process)
 	CHECK(!s->ns[BERTH_NS_PID].present);
 	CHECK_STR(s->sysctl[0].key, "a.b");
 	CHECK(s->rootfs_propagation == (MS_SLAVE | MS_REC));
-	CHECK(!s->time_boottime.present); /* no time namespace: refused below */
 	berth_spec_free(s);
 }
 

@@ -18,7 +18,7 @@ static const struct berth_res_device_rule defaults[] = {
 int berth_resources_allow_default_devices(struct berth_spec *spec, struct berth_error **err)
 {
 	struct berth_resources *r = spec->resources;
-	size_t n, extra = BERTH_ARRAY_SIZE(defaults) + spec->n_devices;
+	size_t n, extra = BERTH_ARRAY_SIZE(defaults);
 	struct berth_res_device_rule *rules;
 
 	if (r == NULL || !r->has_devices)
@@ -29,15 +29,6 @@ int berth_resources_allow_default_devices(struct berth_spec *spec, struct berth_
 		return berth_error_set(err, ENOMEM, "out of memory");
 	memcpy(rules + n, defaults, sizeof(defaults));
 	n += BERTH_ARRAY_SIZE(defaults);
-	for (size_t i = 0; i < spec->n_devices; i++) {
-		const struct berth_device *d = &spec->devices[i];
-
-		if (d->type == 'p')
-			continue; /* fifos are not device nodes */
-		rules[n++] = (struct berth_res_device_rule){
-			true, d->type == 'u' ? 'c' : d->type, d->major, d->minor, "rwm",
-		};
-	}
 	r->devices = rules;
 	r->n_devices = n;
 	return 0;

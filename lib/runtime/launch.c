@@ -203,7 +203,8 @@ static int creation_hooks(const struct berth_launch *l, struct berth_error **err
 				    err);
 }
 
-static int setup_rootfs(const struct berth_launch *l, struct berth_error **err)
+static int setup_rootfs(const struct berth_launch *l, const char *self_cgroup,
+			struct berth_error **err)
 {
 	const struct berth_spec *s = l->spec;
 	struct berth_rootfs_opts o = {
@@ -212,6 +213,8 @@ static int setup_rootfs(const struct berth_launch *l, struct berth_error **err)
 		.new_netns = s->ns[BERTH_NS_NET].present && s->ns[BERTH_NS_NET].path == NULL,
 		.console = NULL,
 		.no_pivot = l->no_pivot,
+		.cgroupns = s->ns[BERTH_NS_CGROUP].present,
+		.self_cgroup = self_cgroup,
 	};
 	int ret;
 
@@ -247,13 +250,18 @@ static int setup_terminal(const struct berth_launch *l, struct berth_error **err
 static int init_steps(const struct berth_launch *l, char **exe, struct berth_error **err)
 {
 	const struct berth_spec *s = l->spec;
+	cleanup_free char *self_cgroup = NULL;
 	int ret;
 
+	/* Our real cgroup paths, for binding them where cgroupfs cannot be mounted fresh. */
+	if ((ret = berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 65536, &self_cgroup, NULL,
+				      err)) < 0)
+		return ret;
 	if (s->ns[BERTH_NS_CGROUP].present && s->ns[BERTH_NS_CGROUP].path == NULL &&
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return berth_error_errno(err, "create cgroup namespace");
 	/* sysctls need /proc/sys writable: before readonlyPaths, as runc does. */
-	if ((ret = setup_rootfs(l, err)) < 0 || (ret = set_names(s, err)) < 0 ||
+	if ((ret = setup_rootfs(l, self_cgroup, err)) < 0 || (ret = set_names(s, err)) < 0 ||
 	    (ret = berth_sysctl_apply(s->sysctl, s->n_sysctl, err)) < 0 ||
 	    (ret = berth_rootfs_finalize(s, err)) < 0)
 		return ret;

@@ -138,9 +138,12 @@ static int stop_all(struct berth_state *st, struct berth_cgroup *cg, struct bert
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int ret = 0;
 
-	if (cg != NULL)
+	if (cg != NULL) {
 		ret = berth_cgroup_kill(cg, SIGKILL, err);
-	else if (berth_proc_start_time(st->pid) == st->start_time)
+		/* A frozen task dies only once thawed (v1 freezer). */
+		if (ret == 0 && berth_cgroup_frozen(cg) == 1)
+			ret = berth_cgroup_freeze(cg, false, err);
+	} else if (berth_proc_start_time(st->pid) == st->start_time)
 		kill(st->pid, SIGKILL);
 	for (int i = 0; i < 500 && berth_proc_start_time(st->pid) == st->start_time; i++) {
 		/* Our own child (run): reap it; otherwise its parent does. */

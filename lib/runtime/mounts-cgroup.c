@@ -21,12 +21,16 @@
  * one mount per hierarchy the host has under /sys/fs/cgroup (read from
  * /proc/self/mountinfo, which still shows the host's mounts since we have
  * not pivoted), named as on the host.  Fresh mounts of the hierarchies, so in
- * a cgroup namespace the container sees its own cgroup as the root.
+ * a cgroup namespace the container sees its own cgroup as the root.  Without
+ * a cgroup namespace (or in a user namespace, where v1 cannot be mounted) each
+ * hierarchy is instead a bind of the container's own cgroup directory, found
+ * in the /proc/self/cgroup the init read before unsharing, as runc does.
  * Everything is read-only unless the mount asks for "rw".
  */
 
 #define CGROUP_ROOT "/sys/fs/cgroup/"
 #define CG_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+#define CG_ATTRS (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 struct hierarchy {
 	char name[4096]; /* directory name under the destination, "cpu" or "unified" */
@@ -117,8 +121,57 @@ static int mount_one(int rootfd, const char *dest, const char *type, const char 
 	return berth_mnt_attach(tree, fd, dest, err);
 }
 
-static int mount_v1(int rootfd, const struct berth_mount *m, bool ro, struct berth_error **err)
+/* The path of hierarchy @h in @self (a /proc/self/cgroup text), or NULL. */
+static char *own_path(const struct hierarchy *h, const char *self)
 {
+	cleanup_free char *copy = strdup(self ? self : "");
+	char *save = NULL;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *ctrl = strchr(l, ':'), *path;
+
+		if (ctrl == NULL || (path = strchr(ctrl + 1, ':')) == NULL)
+			continue;
+		*path++ = '\0';
+		ctrl++;
+		if (strcmp(h->fstype, "cgroup2") == 0 ? *ctrl == '\0'
+						       : strcmp(ctrl, h->data) == 0)
+			return strdup(path);
+	}
+	return NULL;
+}
+
+/* Bind the container's own cgroup of hierarchy @h at @dest. */
+static int bind_own(int rootfd, const char *dest, const struct hierarchy *h, const char *self,
+		    bool ro, struct berth_error **err)
+{
+	struct berth_mnt_attr a = { .set = CG_ATTRS | (ro ? MOUNT_ATTR_RDONLY : 0),
+				    .userns_fd = -1 };
+	cleanup_free char *path = own_path(h, self);
+	cleanup_free char *src = NULL;
+	cleanup_close int tree = -1;
+	cleanup_close int fd = -1;
+
+	if (path == NULL)
+		return berth_error_set(err, ENOENT, "no cgroup of hierarchy '%s' for the container",
+				       h->name);
+	if (asprintf(&src, CGROUP_ROOT "%s%s", h->name, path) < 0)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	tree = berth_mnt_clone(AT_FDCWD, src, false, err);
+	if (tree < 0)
+		return tree;
+	if (berth_mnt_setattr(tree, &a, dest, err) < 0)
+		return -EINVAL;
+	fd = berth_mnt_open_dest(rootfd, dest, false, err);
+	if (fd < 0)
+		return fd;
+	return berth_mnt_attach(tree, fd, dest, err);
+}
+
+static int mount_v1(int rootfd, const struct berth_mount *m, bool ro,
+		    const struct berth_rootfs_opts *o, struct berth_error **err)
+{
+	bool bind = !o->cgroupns || o->userns;
 	cleanup_free struct hierarchy *h = NULL;
 	struct berth_mnt_attr lock = { .set = MOUNT_ATTR_RDONLY, .userns_fd = -1 };
 	cleanup_close int top = -1;
@@ -134,7 +187,10 @@ static int mount_v1(int rootfd, const struct berth_mount *m, bool ro, struct ber
 
 		if (asprintf(&dest, "%s/%s", m->destination, h[i].name) < 0)
 			return berth_error_set(err, ENOMEM, "out of memory");
-		ret = mount_one(rootfd, dest, h[i].fstype, h[i].data, ro, err);
+		if (bind)
+			ret = bind_own(rootfd, dest, &h[i], o->self_cgroup, ro, err);
+		else
+			ret = mount_one(rootfd, dest, h[i].fstype, h[i].data, ro, err);
 		if (ret < 0)
 			berth_error_prefix(err, "cgroup hierarchy '%s'", h[i].name);
 	}
@@ -149,7 +205,8 @@ static int mount_v1(int rootfd, const struct berth_mount *m, bool ro, struct ber
 	return berth_mnt_setattr(top, &lock, m->destination, err);
 }
 
-int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m, struct berth_error **err)
+int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m,
+			      const struct berth_rootfs_opts *o, struct berth_error **err)
 {
 	bool ro = !(m->clear & MS_RDONLY);
 	struct statfs sfs;
@@ -159,5 +216,5 @@ int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m, struct be
 	if (strcmp(m->type, "cgroup2") == 0 ||
 	    (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC))
 		return mount_one(rootfd, m->destination, "cgroup2", NULL, ro, err);
-	return mount_v1(rootfd, m, ro, err);
+	return mount_v1(rootfd, m, ro, o, err);
 }

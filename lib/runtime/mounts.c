@@ -213,7 +213,7 @@ int berth_rootfs_do_mount(int rootfd, const struct berth_mount *m,
 		return berth_error_set(err, EINVAL, "'%s': type is required for a non-bind mount",
 				       m->destination);
 	if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
-		return berth_rootfs_mount_cgroup(rootfd, m, err);
+		return berth_rootfs_mount_cgroup(rootfd, m, o, err);
 	if (strcmp(m->type, "sysfs") == 0)
 		return do_sysfs(rootfd, m, o, err);
 	return do_fs(rootfd, m, err);

@@ -12,7 +12,7 @@ int berth_rootfs_do_mount(int rootfd, const struct berth_mount *m,
 
 /* mounts-cgroup.c: a "cgroup" mount (cgroup2, or a tmpfs of v1 hierarchies). */
 int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m,
-			      struct berth_error **err);
+			      const struct berth_rootfs_opts *o, struct berth_error **err);
 
 /* devices.c: device nodes, /dev/ptmx, /dev symlinks, /dev/shm, /dev/console. */
 int berth_rootfs_devices(int rootfd, const struct berth_spec *spec,

@@ -23,6 +23,8 @@ struct berth_rootfs_opts {
 	bool new_netns;      /* own network namespace: sysfs can be mounted, else /sys is bound */
 	const char *console; /* host path of the pty slave to bind on /dev/console, or NULL */
 	bool no_pivot;       /* MS_MOVE + chroot instead of pivot_root (runc --no-pivot) */
+	bool cgroupns;       /* the init has its own cgroup namespace */
+	const char *self_cgroup; /* /proc/self/cgroup as read before unsharing it */
 };
 
 /*

@@ -15,6 +15,7 @@
 #include "runtime/rootfs.h"
 #include "test-rootfs-helpers.h"
 #include "unit.h"
+#include "util/fs.h"
 #include "util/cleanup.h"
 
 /* Every mount type and option, checked through the kernel's own view. */
@@ -28,10 +29,15 @@ static void mount_spec(struct fixture *f, const char *json, bool new_netns)
 	struct berth_spec spec = { 0 };
 	struct berth_rootfs_opts o = { .rootfs = f->rootfs, .new_netns = new_netns };
 	struct berth_error *err = NULL;
+	char *self = NULL;
 
+	/* No cgroup namespace here: cgroup mounts bind our own cgroups. */
+	CHECK_OK(berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 65536, &self, NULL, &err), &err);
+	o.self_cgroup = self;
 	spec_set_mounts(&spec, json);
 	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
 	spec_release(&spec);
+	free(self);
 }
 
 static void in_root(const struct fixture *f, const char *rel, char *out, size_t size)

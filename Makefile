@@ -12,7 +12,10 @@ OPT ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	-DBERTH_VERSION=\"$(VERSION)\" $(EXTRA_CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# json-c, libseccomp and libcap are linked statically (Debian ships the .a files): berth-runc is
+# exec'd twice per container (once from its sealed copy), and each dynamic library costs a
+# symbol-resolution pass at every start.  glibc stays dynamic.
+LIBS := -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic
 
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -13,10 +13,12 @@ runs=${RUNS:-20}
 dir=$(mktemp -d /tmp/berth-bench.XXXXXX)
 trap 'rm -rf "$dir"; for h in /sys/fs/cgroup/*/; do rmdir "$h/berth-bench" 2>/dev/null || true; done' EXIT INT TERM
 "$repo/scripts/make-bundle.sh" "$dir/bundle" /bin/true
+cc -O2 -static -o "$dir/measure" "$repo/bench/measure.c"
 exec python3 - "$dir" "$runs" "$berth" <<'PY'
-import json, os, shutil, statistics, sys, time
+import json, os, shutil, statistics, subprocess, sys, time
 
 d, runs, berth = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+measure = os.path.join(d, "measure")
 bundle = os.path.join(d, "bundle")
 cfg = json.load(open(os.path.join(bundle, "config.json")))
 cfg["linux"]["cgroupsPath"] = "/berth-bench/ctr"
@@ -32,22 +34,16 @@ for name, path in (("berth-runc", berth), ("crun", shutil.which("crun")), ("runc
     if name == "crun":
         script = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$@"'
         cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"] + cmd
+        # The wrapper's own cost, measured alone, is subtracted from crun's figures below.
+        peers.append(("crun-wrapper", ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                       script, "sh", "true"]))
     peers.append((name, cmd))
 
 def once(cmd, i):
-    t = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        fd = os.open(os.devnull, os.O_RDWR)
-        for n in (0, 1, 2):
-            os.dup2(fd, n)
-        try:
-            os.execvp(cmd[0], cmd + [f"bench-{i}"])
-        finally:
-            os._exit(127)
-    _, status, ru = os.wait4(pid, 0)
-    wall = time.monotonic() - t
-    return os.waitstatus_to_exitcode(status), wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+    argv = [measure] + cmd + ([] if cmd[-1] == "true" else [f"bench-{i}"])
+    out = subprocess.run(argv, capture_output=True, text=True).stdout.split()
+    wall_us, cpu_us, rss, rc = (int(x) for x in out)
+    return rc, wall_us / 1e6, cpu_us / 1e6, rss
 
 res = {n: {"wall": [], "cpu": [], "rss": [], "fail": 0} for n, _ in peers}
 for i in range(runs):
@@ -65,6 +61,13 @@ def med(v):
 base = res.get("berth-runc")
 print(f"{runs} runs each of /bin/true, interleaved; medians")
 print(f"{'runtime':<12}{'wall ms':>10}{'cpu ms':>10}{'maxrss KiB':>12}{'wall/berth':>12}{'cpu/berth':>11}{'rss/berth':>11}{'failed':>8}")
+wrap = res.get("crun-wrapper")
+if wrap and "crun" in res:
+    # crun net of its wrapper: wall and CPU minus the wrapper's medians; RSS is a max, kept.
+    res["crun (net)"] = {"wall": [x - med(wrap["wall"]) for x in res["crun"]["wall"]],
+                         "cpu": [x - med(wrap["cpu"]) for x in res["crun"]["cpu"]],
+                         "rss": res["crun"]["rss"], "fail": res["crun"]["fail"]}
+    peers.append(("crun (net)", None))
 for name, _ in peers:
     r = res[name]
     w, c, m = med(r["wall"]) * 1e3, med(r["cpu"]) * 1e3, med(r["rss"])

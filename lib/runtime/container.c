@@ -93,7 +93,7 @@ static int load_config(struct creation *c, struct berth_error **err)
 	c->dirfd = berth_state_dir_create(c->o->root, c->o->id, err);
 	if (c->dirfd < 0)
 		return c->dirfd;
-	return berth_write_file_atomic(c->dirfd, "config.json", buf, len, 0600, err);
+	return berth_write_file_replace(c->dirfd, "config.json", buf, len, 0600, err);
 }
 
 static int make_fifo(struct creation *c, struct berth_error **err)
@@ -184,7 +184,18 @@ static int place_in_cgroup(struct creation *c, struct berth_error **err)
 	if (ret < 0)
 		return ret;
 	c->st.cgroup = berth_cgroup_save(c->cg);
-	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+	return 0;
+}
+
+static int release_stage1(struct creation *c, struct berth_error **err)
+{
+	int ret = berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "sync");
+	}
+	return 0;
 }
 
 static int map_user_namespace(struct creation *c, struct berth_error **err)
@@ -255,7 +266,7 @@ static int follow_init(struct creation *c, struct berth_error **err)
 	if (ret < 0)
 		return ret;
 	c->init = m.value;
-	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
+	if ((ret = release_stage1(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
 	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
 		return ret;
 	return 0;
@@ -273,7 +284,7 @@ static int record(struct creation *c, struct berth_error **err)
 	if (c->o->pid_file == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", (int)c->init);
-	return berth_write_file_atomic(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
+	return berth_write_file_replace(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
 }
 
 static void undo(struct creation *c)
@@ -344,6 +355,8 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
 		ret = place_in_cgroup(&c, err);
 	if (ret == 0 && c.spec->ns[BERTH_NS_USER].present && !c.spec->ns[BERTH_NS_USER].path)
 		ret = map_user_namespace(&c, err);
+	if (ret == 0)
+		ret = release_stage1(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);
 	if (ret == 0)

@@ -82,9 +82,12 @@ __attribute__((noreturn)) static void exec_process(const struct joiner *j)
 {
 	struct berth_error *err = NULL;
 	cleanup_free char *exe = NULL;
-	int ret = 0;
+	struct berth_sync_msg m;
+	int ret;
 
-	if (j->o->process->terminal)
+	/* Speak only once the parent has the joiner's PID message: one socket, one order. */
+	ret = berth_sync_expect(j->sync, BERTH_SYNC_GO, &m, &err);
+	if (ret == 0 && j->o->process->terminal)
 		ret = open_terminal(j->sync, j->o->process, &err);
 	if (ret == 0)
 		ret = berth_process_prepare(j->spec, j->o->process, j->o->preserve_fds, &exe, &err);
@@ -163,6 +166,7 @@ static int follow(const struct berth_exec_opts *o, const struct berth_state *st,
 	if (ret < 0)
 		return ret;
 	*pid = m.value;
+	berth_sync_send(sync, BERTH_SYNC_GO, 0, -1, NULL);
 	if (o->process->terminal) {
 		if ((ret = berth_sync_expect(sync, BERTH_SYNC_PTY, &m, err)) < 0)
 			return ret;
@@ -181,7 +185,7 @@ static int write_pid_file(const char *path, pid_t pid, struct berth_error **err)
 	if (path == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	return berth_write_file_atomic(AT_FDCWD, path, buf, strlen(buf), 0644, err);
+	return berth_write_file_replace(AT_FDCWD, path, buf, strlen(buf), 0644, err);
 }
 
 static int run_exec(const struct berth_exec_opts *o, struct berth_state *st,

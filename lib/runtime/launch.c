@@ -137,7 +137,8 @@ static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error 
 	const struct berth_spec *s = l->spec;
 	int ret;
 
-	if ((ret = wait_go(l->sync, err)) < 0 || (ret = join_namespaces(s, err)) < 0)
+	/* Namespaces are made while the parent sets up the cgroup (a slow v1 migration). */
+	if ((ret = join_namespaces(s, err)) < 0)
 		return ret;
 	if (s->ns[BERTH_NS_USER].present && s->ns[BERTH_NS_USER].path == NULL &&
 	    (ret = create_userns(l, err)) < 0)
@@ -145,6 +146,9 @@ static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error 
 	if (unshare(new_ns_flags(s)) < 0)
 		return berth_error_errno(err, "create namespaces");
 	if ((ret = write_time_offsets(s, err)) < 0)
+		return ret;
+	/* We are in the cgroup once the parent says so; the init inherits it. */
+	if ((ret = wait_go(l->sync, err)) < 0)
 		return ret;
 	/*
 	 * CLONE_PARENT: the init becomes the runtime's child, so `run` can wait
@@ -253,6 +257,9 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	cleanup_free char *self_cgroup = NULL;
 	int ret;
 
+	/* Speak only once the parent has stage-1's PID message: one socket, one order. */
+	if ((ret = wait_go(l->sync, err)) < 0)
+		return ret;
 	/* Our real cgroup paths, for binding them where cgroupfs cannot be mounted fresh. */
 	if ((ret = berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 65536, &self_cgroup, NULL,
 				      err)) < 0)

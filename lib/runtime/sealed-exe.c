@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <elf.h>
 #include <linux/memfd.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -44,6 +46,38 @@ static int copy_all(int out, int in, off_t size)
 	return 0;
 }
 
+/*
+ * How much of the binary execve needs: up to the end of its last loaded
+ * segment.  Debug sections and the section table come after it and are left
+ * out of the copy (they are most of a -g build).  The whole file otherwise.
+ */
+static off_t loaded_extent(int fd, off_t size)
+{
+	Elf64_Ehdr eh;
+	off_t end = 0;
+
+#if defined(__SANITIZE_ADDRESS__)
+	/* The sanitizers symbolize their reports from /proc/self/exe: keep it whole. */
+	return size;
+#endif
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		return size;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t at = (off_t)eh.e_phoff + (off_t)i * (off_t)sizeof(ph);
+
+		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+			return size;
+		if ((off_t)(ph.p_offset + ph.p_filesz) > end)
+			end = (off_t)(ph.p_offset + ph.p_filesz);
+	}
+	if ((off_t)(eh.e_phoff + (Elf64_Off)eh.e_phnum * sizeof(Elf64_Phdr)) > end)
+		end = (off_t)(eh.e_phoff + (Elf64_Off)eh.e_phnum * sizeof(Elf64_Phdr));
+	return end > 0 && end <= size ? end : size;
+}
+
 int berth_sealed_exe_ensure(char **argv, struct berth_error **err)
 {
 	cleanup_close int self = -1;
@@ -59,7 +93,7 @@ int berth_sealed_exe_ensure(char **argv, struct berth_error **err)
 	mem = memfd_create("berth-runc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mem < 0)
 		return berth_error_errno(err, "memfd_create");
-	ret = copy_all(mem, self, st.st_size);
+	ret = copy_all(mem, self, loaded_extent(self, st.st_size));
 	if (ret < 0) {
 		errno = -ret;
 		return berth_error_errno(err, "copy /proc/self/exe");

@@ -128,7 +128,7 @@ int berth_state_save(int dirfd, const struct berth_state *st, struct berth_error
 	json_object_put(o);
 	if (s == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	return berth_write_file_atomic(dirfd, "state.json", s, strlen(s), 0600, err);
+	return berth_write_file_replace(dirfd, "state.json", s, strlen(s), 0600, err);
 }
 
 static int load_fields(json_object *o, struct berth_state *st, struct berth_error **err)

@@ -364,14 +364,11 @@ int berth_write_file_at(int dirfd, const char *path, const char *buf, size_t len
 	return (size_t)w == len ? 0 : -EIO;
 }
 
-int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
-			    struct berth_error **err)
+static int write_replace(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
+			 bool durable, struct berth_error **err)
 {
 	cleanup_free char *tmp = NULL;
-	cleanup_free char *dir = NULL;
 	cleanup_close int fd = -1;
-	cleanup_close int dfd = -1;
-	const char *slash = strrchr(path, '/');
 	int ret;
 
 	if (asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
@@ -380,7 +377,7 @@ int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t
 	if (fd < 0)
 		return berth_error_errno(err, "create '%s'", tmp);
 	ret = berth_write_all(fd, buf, len);
-	if (ret == 0 && fsync(fd) < 0)
+	if (ret == 0 && durable && fsync(fd) < 0)
 		ret = -errno;
 	if (ret < 0) {
 		unlinkat(dirfd, tmp, 0);
@@ -392,13 +389,37 @@ int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t
 		unlinkat(dirfd, tmp, 0);
 		return ret;
 	}
+	return 0;
+}
+
+static void sync_parent(int dirfd, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	cleanup_free char *dir = NULL;
+	cleanup_close int dfd = -1;
+
 	dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
 	if (dir == NULL)
-		return berth_error_set(err, ENOMEM, "out of memory");
+		return;
 	dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0)
 		fsync(dfd);
-	return 0;
+}
+
+int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
+			    struct berth_error **err)
+{
+	int ret = write_replace(dirfd, path, buf, len, mode, true, err);
+
+	if (ret == 0)
+		sync_parent(dirfd, path);
+	return ret;
+}
+
+int berth_write_file_replace(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
+			     struct berth_error **err)
+{
+	return write_replace(dirfd, path, buf, len, mode, false, err);
 }
 
 int berth_rm_rf_at(int parent, const char *name)

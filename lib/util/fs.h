@@ -43,6 +43,13 @@ int berth_write_file_at(int dirfd, const char *path, const char *buf, size_t len
 int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
 			    struct berth_error **err);
 
+/*
+ * Atomic but not durable: temp file and rename, no fsync.  For state on
+ * tmpfs (/run) that a reboot clears anyway; readers never see a partial file.
+ */
+int berth_write_file_replace(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
+			     struct berth_error **err);
+
 /* Write all of @buf to @fd, retrying on EINTR and short writes. -errno. */
 int berth_write_all(int fd, const void *buf, size_t len);
 

@@ -67,6 +67,21 @@ void cli_log(const struct cli *g, const char *level, const char *msg)
 	}
 }
 
+/* --debug: the command and how it ended, on stderr and in --log. */
+static void log_debug(const struct cli *g, int argc, char **argv, int rc)
+{
+	char line[4096];
+	size_t len = 0;
+
+	for (int i = 0; i < argc && len < sizeof(line) - 1; i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "",
+					argv[i]);
+	if (len < sizeof(line) - 1)
+		snprintf(line + len, sizeof(line) - len, ": exit status %d", rc);
+	fprintf(stderr, "berth-runc: debug: %s\n", line);
+	cli_log(g, "debug", line);
+}
+
 int cli_need_args(int argc, int optind_, int n, const char *usage_, struct berth_error **err)
 {
 	if (argc - optind_ != n)
@@ -159,6 +174,8 @@ int main(int argc, char **argv)
 	}
 	optind = 0; /* glibc: 0 restarts getopt from scratch */
 	rc = cmd->run(&g, argc - first, argv + first, &err);
+	if (g.debug)
+		log_debug(&g, argc - first, argv + first, err ? (rc > 0 ? rc : 1) : rc);
 	if (err != NULL) {
 		fprintf(stderr, "berth-runc: %s\n", err->msg);
 		cli_log(&g, "error", err->msg);

@@ -276,6 +276,16 @@ static int parse_personality(json_object *lx, const char *path, struct berth_spe
 		return ret;
 	if (dom == NULL || (strcmp(dom, "LINUX") != 0 && strcmp(dom, "LINUX32") != 0))
 		return berth_error_set(err, EINVAL, "%s.domain: must be LINUX or LINUX32", p);
+	{
+		json_object *flags = NULL;
+
+		if ((ret = berth_json_array(o, p, "flags", &flags, err)) < 0)
+			return ret;
+		if (ret == 1 && json_object_array_length(flags) > 0)
+			return berth_error_set(err, ENOTSUP, "%s.flags: personality flags are not "
+							     "supported",
+					       p);
+	}
 	s->personality_domain = strdup(dom);
 	return 0;
 }

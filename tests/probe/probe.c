@@ -190,6 +190,8 @@ static void identity(void)
 		kstr("domainname", u.domainname);
 	}
 	kint("pid", getpid());
+	/* KEYCTL_GET_KEYRING_ID (0) of KEY_SPEC_SESSION_KEYRING (-3), without creating one. */
+	kint("session_keyring", syscall(SYS_keyctl, 0, -3, 0));
 	kint("ppid", getppid());
 	kstr("cwd", getcwd(cwd, sizeof(cwd)) ? cwd : NULL);
 	kint("umask", m);

@@ -1,0 +1,86 @@
+"""Behaviour berth-runc adds or matches beyond the basic fields: session keyrings, --debug,
+tmpcopyup, refusals of what berth does not do."""
+import json
+import os
+
+import pytest
+
+
+def host_session_keyring():
+    # /proc/self/... has no keyring id; ask the kernel through a tiny python ctypes call.
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.syscall(250, 0, -3, 0)  # SYS_keyctl, KEYCTL_GET_KEYRING_ID, SESSION
+
+
+def test_new_session_keyring_by_default(ctr):
+    d = ctr.run_probe()
+    assert d["session_keyring"] > 0
+    assert d["session_keyring"] != host_session_keyring()
+
+
+def test_no_new_keyring_keeps_callers(ctr):
+    r = ctr.run(["/probe"], extra=("--no-new-keyring",))
+    assert r.returncode == 0, r
+    assert r.json()["session_keyring"] == host_session_keyring()
+
+
+def test_debug_logs_command_and_status(ctr, tmp_path):
+    log = tmp_path / "log.json"
+    r = ctr.runtime("list", glob=("--debug", "--log", str(log), "--log-format", "json"))
+    assert r.returncode == 0, r
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert any(x["level"] == "debug" and "list" in x["msg"] and "exit status 0" in x["msg"]
+               for x in lines), lines
+    assert "debug" in r.stderr
+
+
+def test_tmpcopyup_starts_with_image_content(ctr):
+    os.makedirs(ctr.bundle / "rootfs" / "seed" / "sub", exist_ok=True)
+    (ctr.bundle / "rootfs" / "seed" / "sub" / "f").write_text("from the image")
+    os.chmod(ctr.bundle / "rootfs" / "seed" / "sub" / "f", 0o640)
+    ctr.config["mounts"].append({"destination": "/seed", "type": "tmpfs", "source": "tmpfs",
+                                 "options": ["tmpcopyup", "mode=755"]})
+    d = ctr.run_probe(None, "read", "/seed/sub/f", "write", "/seed/new")
+    assert d["actions"][0]["ok"] and d["actions"][0]["data"] == "from the image"
+    assert d["actions"][1]["ok"]
+    m = [x for x in d["mounts"] if x["mountpoint"] == "/seed"]
+    assert m and m[0]["fstype"] == "tmpfs"
+    # The copy went to the tmpfs, not the image.
+    assert not (ctr.bundle / "rootfs" / "seed" / "new").exists()
+
+
+def test_tmpcopyup_refused_on_other_types(ctr):
+    ctr.config["mounts"].append({"destination": "/x", "type": "proc", "source": "proc",
+                                 "options": ["tmpcopyup"]})
+    r = ctr.run(["true"])
+    assert r.returncode != 0
+    assert "tmpcopyup is supported on tmpfs mounts only" in r.stderr
+
+
+def test_personality_flags_refused(ctr):
+    ctr.config["linux"]["personality"] = {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}
+    r = ctr.run(["true"])
+    assert r.returncode != 0
+    assert "linux.personality.flags" in r.stderr
+
+
+def test_personality_linux32(ctr):
+    ctr.config["linux"]["personality"] = {"domain": "LINUX32"}
+    d = ctr.run_probe()
+    assert d["personality"] & 0xff == 0x0008  # PER_LINUX32
+
+
+def test_systemd_cgroup_refused_clearly(ctr):
+    ctr.write_config()
+    r = ctr.runtime("create", "--bundle", ctr.bundle, ctr.id, glob=("--systemd-cgroup",))
+    assert r.returncode != 0
+    assert "systemd" in r.stderr
+    assert not os.listdir(ctr.root) if ctr.root.exists() else True
+
+
+def test_intel_rdt_refused(ctr):
+    ctr.config["linux"]["intelRdt"] = {"closID": "x"}
+    r = ctr.run(["true"])
+    assert r.returncode != 0
+    assert "intelRdt" in r.stderr

@@ -234,8 +234,15 @@ int cmd_exec(struct cli *g, int argc, char **argv, struct berth_error **err)
 	else if (ret == 0 && (ret = berth_container_config(g->root, o.id, &spec, err)) == 0)
 		ret = process_from_flags(&f, &spec->process, argv + optind, &p, err);
 	if (ret == 0) {
+		int console = -1;
+
+		/* A terminal in the foreground without a socket: we hold the master ourselves. */
+		if (p.terminal && !o.detach && o.console_socket == NULL)
+			o.console_fd = &console;
 		o.process = &p;
 		ret = berth_container_exec(&o, err);
+		if (console >= 0)
+			close(console);
 	}
 	berth_process_release(&p);
 	berth_spec_free(spec);

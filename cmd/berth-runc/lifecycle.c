@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "runtime/container.h"
+#include "runtime/tty-proxy.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -90,20 +92,30 @@ int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err)
 	struct berth_create_opts o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup };
 	struct berth_error *derr = NULL;
 	bool detach = false;
+	int console = -1;
 	pid_t pid;
 	int status;
 
-	if (parse_create(argc, argv, &o, &detach, err) < 0 ||
-	    berth_container_create(&o, &pid, err) < 0)
+	if (parse_create(argc, argv, &o, &detach, err) < 0)
+		return 1;
+	/* A terminal in the foreground without a socket: we hold the master ourselves. */
+	if (!detach && o.console_socket == NULL)
+		o.console_fd = &console;
+	if (berth_container_create(&o, &pid, err) < 0)
 		return 1;
 	if (berth_container_start(o.root, o.id, err) < 0) {
+		if (console >= 0)
+			close(console);
 		berth_container_delete(o.root, o.id, true, &derr);
 		berth_error_free(derr);
 		return 1;
 	}
 	if (detach)
 		return 0;
-	status = berth_container_wait(pid, err);
+	if (console >= 0 && berth_tty_proxy(console, err) < 0)
+		berth_container_kill(o.root, o.id, SIGKILL, true, &derr);
+	berth_error_clear(&derr);
+	status = *err ? -1 : berth_container_wait(pid, err);
 	/* Like runc, a foreground run removes its container when it ends. */
 	if (berth_container_delete(o.root, o.id, true, status < 0 ? &derr : err) < 0 &&
 	    status >= 0)

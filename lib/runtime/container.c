@@ -64,7 +64,7 @@ static int load_config(struct creation *c, struct berth_error **err)
 		return berth_error_prefix(err, "config.json");
 	if (!c->spec->has_process)
 		return berth_error_set(err, EINVAL, "config.json: process: required to create");
-	if (c->spec->process.terminal && c->o->console_socket == NULL)
+	if (c->spec->process.terminal && c->o->console_socket == NULL && c->o->console_fd == NULL)
 		return berth_error_set(err, EINVAL, "process.terminal is true: --console-socket "
 						    "is required to hand out the terminal");
 	{
@@ -236,6 +236,10 @@ static int hand_out_fds(struct creation *c, struct berth_error **err)
 	if (c->spec->process.terminal) {
 		if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PTY, &m, err)) < 0)
 			return ret;
+		if (c->o->console_socket == NULL) {
+			*c->o->console_fd = m.fd;
+			return 0;
+		}
 		ret = berth_terminal_send_master(c->o->console_socket, m.fd, err);
 		close(m.fd);
 		if (ret < 0)

@@ -14,7 +14,8 @@ struct berth_create_opts {
 	const char *root;           /* state root */
 	const char *id;
 	const char *bundle;         /* directory holding config.json */
-	const char *console_socket; /* needed when process.terminal is true */
+	const char *console_socket; /* where the pty master goes when process.terminal is true */
+	int *console_fd;            /* or, without a socket: the master is returned here */
 	const char *pid_file;       /* written with the init's pid, or NULL */
 	int preserve_fds;
 	bool no_pivot;

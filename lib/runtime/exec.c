@@ -21,6 +21,7 @@
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "runtime/tty-proxy.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -170,6 +171,10 @@ static int follow(const struct berth_exec_opts *o, const struct berth_state *st,
 	if (o->process->terminal) {
 		if ((ret = berth_sync_expect(sync, BERTH_SYNC_PTY, &m, err)) < 0)
 			return ret;
+		if (o->console_socket == NULL) {
+			*o->console_fd = m.fd;
+			return berth_sync_expect(sync, BERTH_SYNC_READY, &m, err);
+		}
 		ret = berth_terminal_send_master(o->console_socket, m.fd, err);
 		close(m.fd);
 		if (ret < 0)
@@ -220,7 +225,17 @@ static int run_exec(const struct berth_exec_opts *o, struct berth_state *st,
 		}
 		return ret;
 	}
-	return o->detach ? 0 : berth_container_wait(pid, err);
+	if (o->detach)
+		return 0;
+	if (o->console_fd != NULL && *o->console_fd >= 0) {
+		ret = berth_tty_proxy(steal_fd(o->console_fd), err);
+		if (ret < 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return ret;
+		}
+	}
+	return berth_container_wait(pid, err);
 }
 
 int berth_container_exec(const struct berth_exec_opts *o, struct berth_error **err)
@@ -229,7 +244,7 @@ int berth_container_exec(const struct berth_exec_opts *o, struct berth_error **e
 	struct berth_spec *spec = NULL;
 	int ret;
 
-	if (o->process->terminal && o->console_socket == NULL)
+	if (o->process->terminal && o->console_socket == NULL && o->console_fd == NULL)
 		return berth_error_set(err, EINVAL, "exec with a terminal needs --console-socket");
 	if ((ret = berth_state_load(o->root, o->id, &st, err)) < 0)
 		return ret;

@@ -84,3 +84,51 @@ def test_intel_rdt_refused(ctr):
     r = ctr.run(["true"])
     assert r.returncode != 0
     assert "intelRdt" in r.stderr
+
+
+def run_on_pty(cmd, script, timeout=20):
+    """Run @cmd with a new pty as its stdio, type @script, return (exit code, output)."""
+    import pty
+    import select
+    import subprocess
+    import time
+    master, slave = pty.openpty()
+    p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    out, sent, end = b"", False, time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"READY" in out:
+            os.write(master, script.encode())
+            sent = True
+        if p.poll() is not None and not r:
+            break
+    os.close(master)
+    return p.wait(timeout=5), out.decode(errors="replace")
+
+
+def test_run_foreground_terminal_without_console_socket(ctr):
+    ctr.config["process"]["terminal"] = True
+    ctr.config["process"]["args"] = ["sh", "-c", "echo READY; read x; echo got-$x; tty; exit 5"]
+    ctr.write_config()
+    rc, out = run_on_pty([ctr.runtime_path, "--root", str(ctr.root), "run", "--bundle",
+                          str(ctr.bundle), ctr.id], "abc\n")
+    assert rc == 5, out
+    assert "got-abc" in out and "/dev/pts/0" in out, out
+
+
+def test_exec_foreground_tty_without_console_socket(ctr):
+    ctr.run(["sleep", "1000"], detach=True)
+    rc, out = run_on_pty([ctr.runtime_path, "--root", str(ctr.root), "exec", "-t", ctr.id,
+                          "sh", "-c", "echo READY; read x; echo got-$x; exit 4"], "xyz\n")
+    assert rc == 4, out
+    assert "got-xyz" in out, out
+    ctr.ok("delete", "--force", ctr.id)

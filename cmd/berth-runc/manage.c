@@ -198,19 +198,43 @@ int cmd_update(struct cli *g, int argc, char **argv, struct berth_error **err)
 	return ret < 0 ? 1 : 0;
 }
 
-static int print_stats(struct berth_cgroup *cg, const char *id, struct berth_error **err)
+static void print_event(const char *type, const char *id, json_object *data)
 {
-	json_object *data = NULL, *ev;
+	json_object *ev = json_object_new_object();
 
-	if (berth_cgroup_stats(cg, &data, err) < 0)
-		return -1;
-	ev = json_object_new_object();
-	json_object_object_add(ev, "type", json_object_new_string("stats"));
+	json_object_object_add(ev, "type", json_object_new_string(type));
 	json_object_object_add(ev, "id", json_object_new_string(id));
-	json_object_object_add(ev, "data", data);
+	if (data != NULL)
+		json_object_object_add(ev, "data", data);
 	puts(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 	fflush(stdout);
 	json_object_put(ev);
+}
+
+static uint64_t oom_kills(json_object *data)
+{
+	json_object *mem = NULL, *n = NULL;
+
+	if (!json_object_object_get_ex(data, "memory", &mem) ||
+	    !json_object_object_get_ex(mem, "oomKills", &n))
+		return 0;
+	return json_object_get_uint64(n);
+}
+
+/* One stats event; an "oom" event first when the OOM-kill count grew since @seen. */
+static int print_stats(struct berth_cgroup *cg, const char *id, uint64_t *seen,
+		       struct berth_error **err)
+{
+	json_object *data = NULL;
+	uint64_t kills;
+
+	if (berth_cgroup_stats(cg, &data, err) < 0)
+		return -1;
+	kills = oom_kills(data);
+	if (*seen != UINT64_MAX && kills > *seen)
+		print_event("oom", id, NULL);
+	*seen = kills;
+	print_event("stats", id, data);
 	return 0;
 }
 
@@ -244,6 +268,7 @@ int cmd_events(struct cli *g, int argc, char **argv, struct berth_error **err)
 		{ 0 },
 	};
 	struct berth_cgroup *cg = NULL;
+	uint64_t seen = UINT64_MAX;
 	bool once = false;
 	int64_t ms = 5000;
 	int c, ret = 0;
@@ -261,7 +286,7 @@ int cmd_events(struct cli *g, int argc, char **argv, struct berth_error **err)
 		struct berth_state *st = NULL;
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-		if ((ret = print_stats(cg, argv[optind], err)) < 0 || once)
+		if ((ret = print_stats(cg, argv[optind], &seen, err)) < 0 || once)
 			break;
 		nanosleep(&ts, NULL);
 		/* Stop streaming when the container is gone. */

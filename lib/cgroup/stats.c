@@ -238,6 +238,8 @@ static void memory_v1(json_object *data, struct berth_cg_dir *d)
 		mem_entry(m, kinds[i][0], rd(d, f[0]), rd(d, f[1]), rd(d, f[2]), rd(d, f[3]));
 	}
 	add_u64(m, "cache", keyed(d, "memory.stat", "cache"));
+	/* berth's addition: OOM kills so far, from which `events` reports "oom". */
+	add_u64(m, "oomKills", keyed(d, "memory.oom_control", "oom_kill"));
 	json_object_object_add(m, "raw", flat_keyed(d, "memory.stat"));
 }
 
@@ -286,6 +288,7 @@ static void memory_v2(json_object *data, struct berth_cg_dir *d)
 									: swap_max + max,
 		  cur + rd(d, "memory.swap.current"), 0, keyed(d, "memory.swap.events", "max"));
 	add_u64(m, "cache", keyed(d, "memory.stat", "file"));
+	add_u64(m, "oomKills", keyed(d, "memory.events", "oom_kill"));
 	json_object_object_add(m, "raw", flat_keyed(d, "memory.stat"));
 }
 

@@ -203,3 +203,25 @@ def test_cgroup_removed_after_run(ctr):
     assert r.returncode == 0
     for c in ("memory", "pids", "cpu", "freezer"):
         assert not ctr.cgroup(c).exists(), c
+
+
+def test_events_reports_oom(ctr):
+    import subprocess
+    import time
+    lim = {"linux": {"resources": {"memory": {"limit": 16 * MiB, "swap": 16 * MiB}}}}
+    ctr.run(["sh", "-c", "sleep 1.5; /probe alloc 64; sleep 1000"], detach=True, tweak=lim)
+    p = subprocess.Popen([ctr.runtime_path, "--root", str(ctr.root), "events", "--interval",
+                          "200ms", ctr.id], stdout=subprocess.PIPE, text=True)
+    types, end = [], time.time() + 15
+    try:
+        while time.time() < end and "oom" not in types:
+            line = p.stdout.readline()
+            if not line:
+                break
+            types.append(json.loads(line)["type"])
+    finally:
+        p.kill()
+        p.wait()
+    assert types[0] == "stats"
+    assert "oom" in types, types
+    ctr.ok("delete", "--force", ctr.id)

@@ -136,3 +136,70 @@ def test_bad_seccomp_refused(ctr, bad):
     r = ctr.run(["/probe"])
     assert r.returncode != 0
     assert r.stdout == ""
+
+
+class NotifyListener:
+    """A seccomp agent on listenerPath: receives the notify fd and the container process state
+    (SCM_RIGHTS + JSON, as the runtime spec says) and answers every notification with EXDEV."""
+
+    RECV = 0xc0502100  # SECCOMP_IOCTL_NOTIF_RECV, struct seccomp_notif (80 bytes)
+    SEND = 0xc0182101  # SECCOMP_IOCTL_NOTIF_SEND, struct seccomp_notif_resp (24 bytes)
+
+    def __init__(self, path):
+        import socket
+        import threading
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen(1)
+        self.state, self.answered, self.error = None, 0, None
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        import array
+        import fcntl
+        import json
+        import socket
+        import struct
+        try:
+            conn, _ = self.sock.accept()
+            fds, data = array.array("i"), b""
+            while True:
+                msg, anc, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(4 * 4))
+                for level, typ, cdata in anc:
+                    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+                        fds.frombytes(cdata[:len(cdata) - len(cdata) % 4])
+                if not msg:
+                    break
+                data += msg
+            conn.close()
+            self.state = json.loads(data)
+            nfd = fds[0]
+            buf = bytearray(80)
+            while True:
+                fcntl.ioctl(nfd, self.RECV, buf)
+                nid = struct.unpack_from("Q", buf, 0)[0]
+                fcntl.ioctl(nfd, self.SEND, bytearray(struct.pack("QqiI", nid, 0, -errno.EXDEV, 0)))
+                self.answered += 1
+        except OSError as e:  # the notify fd ends when the container does
+            if self.state is None:
+                self.error = e
+        finally:
+            self.sock.close()
+
+
+def test_notify_reaches_listener_path(ctr):
+    path = ctr.base / "agent.sock"
+    agent = NotifyListener(path)
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}],
+            listenerPath=str(path), listenerMetadata="berth-test-meta")
+    d = ctr.run_probe(None, "syscall", "mkdir", "syscall", "getpid")
+    assert probe_errno(d, 0) == errno.EXDEV  # answered by the agent
+    assert probe_errno(d, 1) == 0
+    agent.thread.join(5)
+    assert agent.error is None, agent.error
+    st = agent.state
+    assert st["fds"] == ["seccompFd"]
+    assert st["metadata"] == "berth-test-meta"
+    assert st["state"]["id"] == ctr.id and st["pid"] > 0
+    assert agent.answered >= 1

@@ -7,6 +7,8 @@ import os
 import shutil
 import time
 
+import pytest
+
 from conftest import CAP_NAMES
 
 SLEEP = ["sleep", "1000"]
@@ -199,3 +201,26 @@ def test_setuid_gain_without_no_new_privileges(ctr):
     r = ctr.run(["/suid/probe"])
     assert r.returncode == 0, r
     assert (r.json()["uid"], r.json()["euid"]) == (1000, 0)
+
+
+@pytest.mark.berth_only
+def test_created_init_runs_from_a_sealed_copy(ctr):
+    # CVE-2019-5736, checked directly: the process that enters the container (the init,
+    # waiting in "created") runs from an anonymous sealed copy of the runtime, so even host
+    # root cannot open its /proc/<pid>/exe for writing, and the runtime file is not it.
+    import fcntl
+    ctr.create(SLEEP)
+    pid = ctr.state()["pid"]
+    exe = f"/proc/{pid}/exe"
+    assert os.readlink(exe).startswith("/memfd:berth-runc"), os.readlink(exe)
+    with pytest.raises(OSError) as e:
+        os.open(exe, os.O_WRONLY)
+    assert e.value.errno in (errno.EPERM, errno.ETXTBSY, errno.EACCES), e.value
+    fd = os.open(exe, os.O_RDONLY)
+    try:
+        F_GET_SEALS = 1034
+        seals = fcntl.fcntl(fd, F_GET_SEALS)
+        assert seals & 0xf == 0xf, hex(seals)  # SEAL, SHRINK, GROW, WRITE
+    finally:
+        os.close(fd)
+    ctr.ok("delete", "--force", ctr.id)

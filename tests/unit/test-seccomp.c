@@ -329,16 +329,17 @@ static void parse_fails(const char *body, const char *want)
 	char doc[1024];
 	struct berth_error *err = NULL;
 	struct berth_seccomp *s = NULL;
-	json_object *o = NULL;
+	json_object *root = NULL, *o;
 
 	snprintf(doc, sizeof(doc), "{\"linux\":{\"seccomp\":%s}}", body);
-	CHECK_OK(berth_json_parse(doc, strlen(doc), &o, &err), &err);
-	o = json_object_object_get(json_object_object_get(o, "linux"), "seccomp");
+	CHECK_OK(berth_json_parse(doc, strlen(doc), &root, &err), &err);
+	o = json_object_object_get(json_object_object_get(root, "linux"), "seccomp");
 	if (berth_seccomp_parse(o, "linux.seccomp", &s, &err) >= 0)
 		FAIL("%s: parsed", body);
 	CHECK(s == NULL);
 	CHECK_STR(err->msg, want);
 	berth_error_free(err);
+	json_object_put(root);
 }
 
 #define ALLOW "\"defaultAction\":\"SCMP_ACT_ALLOW\""

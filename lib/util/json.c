@@ -64,7 +64,7 @@ int berth_json_parse(const char *buf, size_t len, json_object **out, struct bert
 	json_tokener_free(tok);
 	/* Only whitespace may follow the document. */
 	for (; off < len; off++) {
-		if (strchr(" \t\r\n", buf[off]) == NULL) {
+		if (memchr(" \t\r\n", buf[off], 4) == NULL) {
 			json_object_put(obj);
 			return berth_error_set(err, EINVAL,
 					       "invalid JSON at offset %zu: trailing data", off);

@@ -26,7 +26,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps run check unit unit-asan integration asan clean format-check bench
+.PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
 all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe
 
@@ -90,5 +90,24 @@ bench: all
 
 clean:
 	rm -rf build build-asan
+
+# libFuzzer targets, one per parser of untrusted input (tests/fuzz/); scripts/fuzz.sh runs them.
+# Only util and oci are compiled: the parsers do no syscalls and need nothing else.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+		LIB_SRC="$(sort $(wildcard lib/util/*.c lib/oci/*.c))" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		EXTRA_LDFLAGS="-fsanitize=fuzzer,address,undefined" \
+		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+$(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+.PRECIOUS: $(FUZZ_OBJ)
+-include $(FUZZ_OBJ:.o=.d)
 
 -include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -41,6 +41,9 @@ int cmd_features(struct cli *g, int argc, char **argv, struct berth_error **err)
 /* Require exactly @n positional arguments after option parsing. */
 int cli_need_args(int argc, int optind_, int n, const char *usage, struct berth_error **err);
 
+/* Print and log a warning (NULL: nothing), then free it. */
+void cli_warn(const struct cli *g, struct berth_error *warn);
+
 /* Log a line to --log (JSON or text) when given. */
 void cli_log(const struct cli *g, const char *level, const char *msg);
 

@@ -75,18 +75,21 @@ static int apply_gids(struct berth_process *p, char *gids, struct berth_error **
 {
 	size_t n = 1;
 	char *save = NULL;
+	gid_t *v;
 
 	for (char *c = gids; *c; c++)
 		n += *c == ',';
-	free(p->user.additional_gids);
-	p->user.additional_gids = calloc(n, sizeof(gid_t));
-	p->user.n_additional_gids = 0;
+	/* runc appends --additional-gids to the process's own. */
+	v = realloc(p->user.additional_gids, (p->user.n_additional_gids + n) * sizeof(gid_t));
+	if (v == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	p->user.additional_gids = v;
 	for (char *t = strtok_r(gids, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		uint32_t v;
+		uint32_t gid;
 
-		if (parse_uint(t, "--additional-gids", &v, err) < 0)
+		if (parse_uint(t, "--additional-gids", &gid, err) < 0)
 			return -EINVAL;
-		p->user.additional_gids[p->user.n_additional_gids++] = v;
+		p->user.additional_gids[p->user.n_additional_gids++] = gid;
 	}
 	return 0;
 }
@@ -132,6 +135,14 @@ static int process_from_flags(struct exec_flags *f, const struct berth_process *
 		memcpy(p->rlimits, base->rlimits, base->n_rlimits * sizeof(*p->rlimits));
 	p->user.additional_gids = NULL;
 	p->user.n_additional_gids = 0;
+	if (base->user.n_additional_gids > 0) {
+		p->user.additional_gids = malloc(base->user.n_additional_gids * sizeof(gid_t));
+		if (p->user.additional_gids == NULL)
+			return berth_error_set(err, ENOMEM, "out of memory");
+		memcpy(p->user.additional_gids, base->user.additional_gids,
+		       base->user.n_additional_gids * sizeof(gid_t));
+		p->user.n_additional_gids = base->user.n_additional_gids;
+	}
 	p->apparmor_profile = f->apparmor ? strdup(f->apparmor)
 					  : (base->apparmor_profile ? strdup(base->apparmor_profile) : NULL);
 	p->selinux_label = f->label ? strdup(f->label)

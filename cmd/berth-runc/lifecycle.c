@@ -87,10 +87,22 @@ int cmd_create(struct cli *g, int argc, char **argv, struct berth_error **err)
 	return 0;
 }
 
+/* Undo a run whose start failed; its own errors matter less than the first. */
+static void abandon(const struct berth_create_opts *o, int console)
+{
+	struct berth_error *e = NULL, *w = NULL;
+
+	if (console >= 0)
+		close(console);
+	berth_container_delete(o->root, o->id, true, &w, &e);
+	berth_error_free(e);
+	berth_error_free(w);
+}
+
 int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	struct berth_create_opts o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup };
-	struct berth_error *derr = NULL;
+	struct berth_error *derr = NULL, *warn = NULL;
 	bool detach = false;
 	int console = -1;
 	pid_t pid;
@@ -103,13 +115,11 @@ int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err)
 		o.console_fd = &console;
 	if (berth_container_create(&o, &pid, err) < 0)
 		return 1;
-	if (berth_container_start(o.root, o.id, err) < 0) {
-		if (console >= 0)
-			close(console);
-		berth_container_delete(o.root, o.id, true, &derr);
-		berth_error_free(derr);
+	if (berth_container_start(o.root, o.id, &warn, err) < 0) {
+		abandon(&o, console);
 		return 1;
 	}
+	cli_warn(g, warn);
 	if (detach)
 		return 0;
 	if (console >= 0 && berth_tty_proxy(console, err) < 0)
@@ -117,18 +127,24 @@ int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err)
 	berth_error_clear(&derr);
 	status = *err ? -1 : berth_container_wait(pid, err);
 	/* Like runc, a foreground run removes its container when it ends. */
-	if (berth_container_delete(o.root, o.id, true, status < 0 ? &derr : err) < 0 &&
+	warn = NULL;
+	if (berth_container_delete(o.root, o.id, true, &warn, status < 0 ? &derr : err) < 0 &&
 	    status >= 0)
 		return 1;
+	cli_warn(g, warn);
 	berth_error_free(derr);
 	return status < 0 ? 1 : status;
 }
 
 int cmd_start(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
-	if (cli_need_args(argc, 1, 1, "start ID", err) < 0)
+	struct berth_error *warn = NULL;
+
+	if (cli_need_args(argc, 1, 1, "start ID", err) < 0 ||
+	    berth_container_start(g->root, argv[1], &warn, err) < 0)
 		return 1;
-	return berth_container_start(g->root, argv[1], err) < 0 ? 1 : 0;
+	cli_warn(g, warn);
+	return 0;
 }
 
 static void print_json(json_object *o, int flags)
@@ -176,6 +192,7 @@ int cmd_kill(struct cli *g, int argc, char **argv, struct berth_error **err)
 int cmd_delete(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
+	struct berth_error *warn = NULL;
 	bool force = false;
 	int c;
 
@@ -190,7 +207,10 @@ int cmd_delete(struct cli *g, int argc, char **argv, struct berth_error **err)
 		berth_error_set(err, EINVAL, "usage: berth-runc delete [--force] ID");
 		return 1;
 	}
-	return berth_container_delete(g->root, argv[optind], force, err) < 0 ? 1 : 0;
+	if (berth_container_delete(g->root, argv[optind], force, &warn, err) < 0)
+		return 1;
+	cli_warn(g, warn);
+	return 0;
 }
 
 static int parse_format(int argc, char **argv, bool *json, bool *quiet,

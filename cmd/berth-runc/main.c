@@ -82,6 +82,15 @@ static void log_debug(const struct cli *g, int argc, char **argv, int rc)
 	cli_log(g, "debug", line);
 }
 
+void cli_warn(const struct cli *g, struct berth_error *warn)
+{
+	if (warn == NULL)
+		return;
+	fprintf(stderr, "berth-runc: warning: %s\n", warn->msg);
+	cli_log(g, "warning", warn->msg);
+	berth_error_free(warn);
+}
+
 int cli_need_args(int argc, int optind_, int n, const char *usage_, struct berth_error **err)
 {
 	if (argc - optind_ != n)

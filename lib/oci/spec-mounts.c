@@ -50,6 +50,10 @@ static const struct option options[] = {
 	{ "strictatime", OPT_FLAG, MS_STRICTATIME },
 	{ "nostrictatime", OPT_CLEAR, MS_STRICTATIME },
 	{ "nosymfollow", OPT_FLAG, MS_NOSYMFOLLOW },
+	{ "iversion", OPT_FLAG, MS_I_VERSION },
+	{ "noiversion", OPT_CLEAR, MS_I_VERSION },
+	{ "silent", OPT_FLAG, MS_SILENT },
+	{ "loud", OPT_CLEAR, MS_SILENT },
 	{ "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
 	{ "rro", OPT_ATTR, MOUNT_ATTR_RDONLY },
 	{ "rrw", OPT_ATTR_CLR, MOUNT_ATTR_RDONLY },
@@ -139,6 +143,8 @@ static int parse_option(struct berth_mount *m, const char *opt, const char *path
 			return 0;
 		}
 	}
+	if (strcmp(opt, "defaults") == 0)
+		return 0; /* the spec's no-op: mount(8)'s default set */
 	if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0) {
 		m->kind = BERTH_MOUNT_BIND;
 		m->recursive = opt[0] == 'r';
@@ -246,9 +252,17 @@ static int validate(struct berth_mount *m, const char *path, struct berth_error 
 {
 	if (m->destination == NULL)
 		return berth_error_set(err, EINVAL, "%s.destination: required", path);
-	if (m->destination[0] != '/')
-		return berth_error_set(err, EINVAL, "%s.destination: must be an absolute path",
-				       path);
+	if (m->destination[0] == '\0')
+		return berth_error_set(err, EINVAL, "%s.destination: must not be empty", path);
+	if (m->destination[0] != '/') {
+		/* Deprecated but allowed by the spec: relative to "/". */
+		char *abs = NULL;
+
+		if (asprintf(&abs, "/%s", m->destination) < 0)
+			return berth_error_set(err, ENOMEM, "out of memory");
+		free(m->destination);
+		m->destination = abs;
+	}
 	if (m->type != NULL && strcmp(m->type, "bind") == 0)
 		m->kind = BERTH_MOUNT_BIND;
 	if (m->kind == BERTH_MOUNT_BIND && m->source == NULL)
@@ -335,7 +349,8 @@ void berth_mount_release(struct berth_mount *m)
 
 json_object *berth_mount_option_names(void)
 {
-	static const char *const extra[] = { "bind", "rbind", "idmap", "ridmap", "tmpcopyup" };
+	static const char *const extra[] = { "defaults", "bind",   "rbind",
+					     "idmap",    "ridmap", "tmpcopyup" };
 	json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(options); i++)

@@ -27,8 +27,12 @@ struct berth_create_opts {
 int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
 			   struct berth_error **err);
 
-/* start: let a created container exec its process; runs the poststart hooks. */
-int berth_container_start(const char *root, const char *id, struct berth_error **err);
+/*
+ * start: let a created container exec its process; runs the poststart hooks,
+ * whose failures are warnings returned in *warn (the container runs on).
+ */
+int berth_container_start(const char *root, const char *id, struct berth_error **warn,
+			  struct berth_error **err);
 
 /* Send @sig to the init, or with @all to every process of the container's cgroup. */
 int berth_container_kill(const char *root, const char *id, int sig, bool all,
@@ -36,10 +40,11 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 
 /*
  * delete: remove a stopped (or created) container: its cgroup, state, and
- * run the poststop hooks.  @force kills a running one first.
+ * run the poststop hooks (their failures are warnings, in *warn).  @force
+ * kills a running one first.
  */
 int berth_container_delete(const char *root, const char *id, bool force,
-			   struct berth_error **err);
+			   struct berth_error **warn, struct berth_error **err);
 
 /* pause / resume through the cgroup freezer. */
 int berth_container_pause(const char *root, const char *id, bool pause,

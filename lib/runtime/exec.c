@@ -16,14 +16,17 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "oci/spec-seccomp.h"
 #include "runtime/container.h"
 #include "runtime/launch.h"
+#include "runtime/seccomp.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "runtime/tty-proxy.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 int berth_container_config(const char *root, const char *id, struct berth_spec **spec,
 			   struct berth_error **err)
@@ -91,7 +94,8 @@ __attribute__((noreturn)) static void exec_process(const struct joiner *j)
 	if (ret == 0 && j->o->process->terminal)
 		ret = open_terminal(j->sync, j->o->process, &err);
 	if (ret == 0)
-		ret = berth_process_prepare(j->spec, j->o->process, j->o->preserve_fds, &exe, &err);
+		ret = berth_process_prepare(j->spec, j->o->process, j->o->preserve_fds, j->sync, &exe,
+					    &err);
 	if (ret == 0) {
 		berth_sync_send(j->sync, BERTH_SYNC_READY, 0, -1, NULL);
 		berth_process_exec(j->spec, j->o->process, exe, &err);
@@ -153,8 +157,48 @@ static int check_running(const char *root, const struct berth_state *st,
 }
 
 /* The parent's side: cgroup, then the pid, terminal and readiness of the process. */
-static int follow(const struct berth_exec_opts *o, const struct berth_state *st, int sync,
-		  pid_t joiner, pid_t *pid, struct berth_error **err)
+static int hand_out_pty(const struct berth_exec_opts *o, int sync, struct berth_error **err)
+{
+	struct berth_sync_msg m;
+	int ret;
+
+	if ((ret = berth_sync_expect(sync, BERTH_SYNC_PTY, &m, err)) < 0)
+		return ret;
+	if (o->console_socket == NULL) {
+		*o->console_fd = m.fd;
+		return 0;
+	}
+	ret = berth_terminal_send_master(o->console_socket, m.fd, err);
+	close(m.fd);
+	return ret;
+}
+
+/* A NOTIFY profile: the listener goes to listenerPath with the exec'd process's state. */
+static int hand_out_listener(const struct berth_spec *spec, const struct berth_state *st,
+			     pid_t pid, int sync, struct berth_error **err)
+{
+	struct berth_state mine = *st;
+	struct berth_sync_msg m;
+	json_object *o;
+	char *state;
+	int ret;
+
+	if ((ret = berth_sync_expect(sync, BERTH_SYNC_SECCOMP, &m, err)) < 0)
+		return ret;
+	mine.pid = pid;
+	o = berth_state_to_json(&mine, BERTH_STATUS_RUNNING);
+	state = berth_json_dump(o);
+	json_object_put(o);
+	ret = berth_seccomp_send_listener(spec->seccomp, m.fd, state, err);
+	free(state);
+	close(m.fd);
+	return ret;
+}
+
+/* The parent's side: cgroup, then the pid, terminal, listener and readiness of the process. */
+static int follow(const struct berth_exec_opts *o, const struct berth_state *st,
+		  const struct berth_spec *spec, int sync, pid_t joiner, pid_t *pid,
+		  struct berth_error **err)
 {
 	struct berth_sync_msg m;
 	int ret;
@@ -168,18 +212,11 @@ static int follow(const struct berth_exec_opts *o, const struct berth_state *st,
 		return ret;
 	*pid = m.value;
 	berth_sync_send(sync, BERTH_SYNC_GO, 0, -1, NULL);
-	if (o->process->terminal) {
-		if ((ret = berth_sync_expect(sync, BERTH_SYNC_PTY, &m, err)) < 0)
-			return ret;
-		if (o->console_socket == NULL) {
-			*o->console_fd = m.fd;
-			return berth_sync_expect(sync, BERTH_SYNC_READY, &m, err);
-		}
-		ret = berth_terminal_send_master(o->console_socket, m.fd, err);
-		close(m.fd);
-		if (ret < 0)
-			return ret;
-	}
+	if (o->process->terminal && (ret = hand_out_pty(o, sync, err)) < 0)
+		return ret;
+	if (berth_seccomp_has_notify(spec->seccomp) &&
+	    (ret = hand_out_listener(spec, st, *pid, sync, err)) < 0)
+		return ret;
 	return berth_sync_expect(sync, BERTH_SYNC_READY, &m, err);
 }
 
@@ -214,7 +251,7 @@ static int run_exec(const struct berth_exec_opts *o, struct berth_state *st,
 	}
 	close(sync[1]);
 	ret = joiner < 0 ? berth_error_errno(err, "fork")
-			 : follow(o, st, sync[0], joiner, &pid, err);
+			 : follow(o, st, spec, sync[0], joiner, &pid, err);
 	close(sync[0]);
 	if (ret == 0)
 		ret = write_pid_file(o->pid_file, pid, err);

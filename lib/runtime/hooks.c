@@ -236,3 +236,25 @@ int berth_hooks_run_kind(const struct berth_hooks *all, enum berth_hook_kind kin
 	}
 	return 0;
 }
+
+int berth_hooks_run_kind_warn(const struct berth_hooks *all, enum berth_hook_kind kind,
+			      const char *state_json, struct berth_error **warn)
+{
+	const char *name = berth_hook_name(kind);
+
+	for (size_t i = 0; name != NULL && i < all->n[kind]; i++) {
+		struct berth_error *e = NULL;
+
+		if (run_one(&all->list[kind][i], state_json ? state_json : "", &e) == 0)
+			continue;
+		/* Keep the first failure whole, count the others. */
+		if (*warn == NULL) {
+			berth_error_prefix(&e, "hooks.%s[%zu]", name, i);
+			*warn = e;
+		} else {
+			berth_error_prefix(warn, "%s", "several hooks failed");
+			berth_error_free(e);
+		}
+	}
+	return 0;
+}

@@ -32,4 +32,12 @@ int berth_hooks_run(const struct berth_hook *hooks, size_t n, const char *state_
 int berth_hooks_run_kind(const struct berth_hooks *all, enum berth_hook_kind kind,
 			 const char *state_json, struct berth_error **err);
 
+/*
+ * For poststart and poststop, whose failures the spec makes warnings: run
+ * every hook of @kind even when one fails; failures are returned in *warn
+ * (if it is still NULL) and the call itself succeeds.
+ */
+int berth_hooks_run_kind_warn(const struct berth_hooks *all, enum berth_hook_kind kind,
+			      const char *state_json, struct berth_error **warn);
+
 #endif

@@ -234,6 +234,27 @@ static int creation_hooks(const struct berth_launch *l, struct berth_error **err
 				    err);
 }
 
+/* Like runc, create a missing process.cwd while the root is still writable. */
+static int make_cwd(const struct berth_launch *l, struct berth_error **err)
+{
+	const char *cwd = l->spec->process.cwd;
+	cleanup_close int root = -1;
+	int fd;
+
+	if (cwd == NULL || strcmp(cwd, "/") == 0)
+		return 0;
+	root = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return berth_error_errno(err, "open '%s'", l->rootfs);
+	fd = berth_mkdir_p_in_root(root, cwd, 0755);
+	if (fd < 0) {
+		errno = -fd;
+		return berth_error_errno(err, "process.cwd: create '%s'", cwd);
+	}
+	close(fd);
+	return 0;
+}
+
 static int setup_rootfs(const struct berth_launch *l, const char *self_cgroup,
 			struct berth_error **err)
 {
@@ -252,7 +273,8 @@ static int setup_rootfs(const struct berth_launch *l, const char *self_cgroup,
 	if (!s->ns[BERTH_NS_MOUNT].present)
 		return berth_error_set(err, EINVAL,
 				       "linux.namespaces: a mount namespace is required");
-	if ((ret = berth_rootfs_mount(s, &o, err)) < 0 || (ret = creation_hooks(l, err)) < 0 ||
+	if ((ret = berth_rootfs_mount(s, &o, err)) < 0 || (ret = make_cwd(l, err)) < 0 ||
+	    (ret = creation_hooks(l, err)) < 0 ||
 	    (ret = berth_rootfs_pivot(s, &o, err)) < 0)
 		return ret;
 	return 0;
@@ -301,7 +323,7 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 		return ret;
 	if (s->process.terminal && (ret = setup_terminal(l, err)) < 0)
 		return ret;
-	return berth_process_prepare(s, &s->process, l->preserve_fds, exe, err);
+	return berth_process_prepare(s, &s->process, l->preserve_fds, l->sync, exe, err);
 }
 
 /* Block until `start` writes to the exec fifo. */
@@ -326,8 +348,6 @@ void berth_launch_init(const struct berth_launch *l)
 	int ret;
 
 	ret = init_steps(l, &exe, &err);
-	if (ret == 0 && l->spec->seccomp && berth_seccomp_has_notify(l->spec->seccomp))
-		ret = berth_process_load_notify_seccomp(l->spec, l->sync, &err);
 	if (ret < 0)
 		die_with(l->sync, err);
 	berth_sync_send(l->sync, BERTH_SYNC_READY, 0, -1, NULL);

@@ -40,18 +40,16 @@ __attribute__((noreturn)) void berth_launch_init(const struct berth_launch *l);
  * Everything between "namespaces are set up" and "execve" that `exec` shares
  * with the init: terminal slave, attributes, fds, user, capabilities, cwd.
  * @pty_slave: fd of the pty slave to make the controlling terminal, or -1.
- * Returns the resolved executable path in *exe (the caller frees).
+ * A seccomp profile with a NOTIFY action is loaded here and its listener sent
+ * on @sync as BERTH_SYNC_SECCOMP.  Returns the resolved executable path in
+ * *exe (the caller frees).
  */
 int berth_process_prepare(const struct berth_spec *spec, const struct berth_process *p,
-			  int preserve_fds, char **exe, struct berth_error **err);
+			  int preserve_fds, int sync, char **exe, struct berth_error **err);
 
 /* Load seccomp (if any) and execve; returns only on failure. */
 int berth_process_exec(const struct berth_spec *spec, const struct berth_process *p,
 		       const char *exe, struct berth_error **err);
-
-/* Load a seccomp profile that has a NOTIFY action and send its listener to the parent. */
-int berth_process_load_notify_seccomp(const struct berth_spec *spec, int sync,
-				      struct berth_error **err);
 
 /* Find @file in PATH of @env (or a default PATH) as execvp would; the caller frees. */
 int berth_find_executable(const char *file, char *const *env, char **out,

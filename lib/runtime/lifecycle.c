@@ -52,7 +52,8 @@ static int load_spec(const char *root, const char *id, struct berth_spec **spec,
 	return berth_spec_load(dfd, "config.json", spec, err);
 }
 
-int berth_container_start(const char *root, const char *id, struct berth_error **err)
+int berth_container_start(const char *root, const char *id, struct berth_error **warn,
+			  struct berth_error **err)
 {
 	struct berth_state *st = NULL;
 	struct berth_spec *spec = NULL;
@@ -84,7 +85,8 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 	}
 	unlinkat(dfd, "exec.fifo", 0);
 	state = state_string(st, BERTH_STATUS_RUNNING);
-	ret = berth_hooks_run_kind(&spec->hooks, BERTH_HOOK_POSTSTART, state, err);
+	/* A failing poststart hook is a warning: the container runs on. */
+	ret = berth_hooks_run_kind_warn(&spec->hooks, BERTH_HOOK_POSTSTART, state, warn);
 out:
 	berth_spec_free(spec);
 	berth_state_free(st);
@@ -153,7 +155,8 @@ static int stop_all(struct berth_state *st, struct berth_cgroup *cg, struct bert
 	return ret;
 }
 
-static int destroy(const char *root, struct berth_state *st, struct berth_error **err)
+static int destroy(const char *root, struct berth_state *st, struct berth_error **warn,
+		   struct berth_error **err)
 {
 	struct berth_cgroup *cg = NULL;
 	struct berth_spec *spec = NULL;
@@ -172,7 +175,7 @@ static int destroy(const char *root, struct berth_state *st, struct berth_error 
 	if ((ret = berth_state_remove(root, st->id, err)) < 0)
 		goto out;
 	if (spec != NULL)
-		ret = berth_hooks_run_kind(&spec->hooks, BERTH_HOOK_POSTSTOP, state, err);
+		ret = berth_hooks_run_kind_warn(&spec->hooks, BERTH_HOOK_POSTSTOP, state, warn);
 out:
 	berth_spec_free(spec);
 	berth_cgroup_free(cg);
@@ -180,7 +183,7 @@ out:
 }
 
 int berth_container_delete(const char *root, const char *id, bool force,
-			   struct berth_error **err)
+			   struct berth_error **warn, struct berth_error **err)
 {
 	struct berth_state *st = NULL;
 	enum berth_status status;
@@ -200,7 +203,7 @@ int berth_container_delete(const char *root, const char *id, bool force,
 				      "--force",
 				      id, berth_status_name(status));
 	else
-		ret = destroy(root, st, err);
+		ret = destroy(root, st, warn, err);
 	berth_state_free(st);
 	return ret;
 }

@@ -93,7 +93,12 @@ static int set_attributes(const struct berth_spec *spec, const struct berth_proc
 	return berth_lsm_apply(p, err);
 }
 
-static int load_seccomp(const struct berth_spec *spec, struct berth_error **err)
+/*
+ * Load the profile once.  A NOTIFY profile hands its listener to the parent
+ * over @sync (the parent passes it to listenerPath), so it is loaded before the
+ * parent goes away, while CAP_SYS_ADMIN is still held if no_new_privs is off.
+ */
+static int load_seccomp(const struct berth_spec *spec, int sync, struct berth_error **err)
 {
 	int notify = -1, ret;
 
@@ -102,26 +107,14 @@ static int load_seccomp(const struct berth_spec *spec, struct berth_error **err)
 	ret = berth_seccomp_load(spec->seccomp, &notify, err);
 	if (ret < 0)
 		return berth_error_prefix(err, "linux.seccomp");
-	if (notify >= 0)
-		close(notify);
 	seccomp_loaded = true;
-	return 0;
-}
-
-int berth_process_load_notify_seccomp(const struct berth_spec *spec, int sync,
-				      struct berth_error **err)
-{
-	int notify = -1, ret;
-
-	ret = berth_seccomp_load(spec->seccomp, &notify, err);
-	if (ret < 0)
-		return berth_error_prefix(err, "linux.seccomp");
-	seccomp_loaded = true;
-	ret = berth_sync_send(sync, BERTH_SYNC_SECCOMP, 0, notify, NULL);
+	if (notify < 0)
+		return 0;
+	ret = sync >= 0 ? berth_sync_send(sync, BERTH_SYNC_SECCOMP, 0, notify, NULL) : -EPIPE;
 	close(notify);
 	if (ret < 0) {
 		errno = -ret;
-		return berth_error_errno(err, "send seccomp listener");
+		return berth_error_errno(err, "send the seccomp listener");
 	}
 	return 0;
 }
@@ -140,7 +133,7 @@ static int enter_cwd(const char *cwd, struct berth_error **err)
 }
 
 int berth_process_prepare(const struct berth_spec *spec, const struct berth_process *p,
-			  int preserve_fds, char **exe, struct berth_error **err)
+			  int preserve_fds, int sync, char **exe, struct berth_error **err)
 {
 	int ret;
 
@@ -149,7 +142,8 @@ int berth_process_prepare(const struct berth_spec *spec, const struct berth_proc
 		return ret;
 	if (p->no_new_privileges && (ret = berth_process_set_no_new_privs(err)) < 0)
 		return ret;
-	if (!p->no_new_privileges && (ret = load_seccomp(spec, err)) < 0)
+	if ((!p->no_new_privileges || berth_seccomp_has_notify(spec->seccomp)) &&
+	    (ret = load_seccomp(spec, sync, err)) < 0)
 		return ret;
 	if ((ret = berth_caps_keep_across_setuid(true, err)) < 0 ||
 	    (ret = berth_process_set_user(&p->user, err)) < 0 ||
@@ -166,7 +160,7 @@ int berth_process_exec(const struct berth_spec *spec, const struct berth_process
 	static char *const empty_env[] = { NULL };
 	int ret;
 
-	if ((ret = load_seccomp(spec, err)) < 0)
+	if ((ret = load_seccomp(spec, -1, err)) < 0)
 		return ret;
 	execve(exe, p->args, p->env ? p->env : empty_env);
 	return berth_error_errno(err, "exec '%s'", exe);

@@ -144,3 +144,13 @@ def test_exec_seccomp_applies(ctr):
     assert d["status"]["Seccomp"] == "2"
     assert d["actions"][0]["errno"] == errno.ENOMSG
     ctr.ok("delete", "--force", ctr.id)
+
+
+def test_exec_keeps_and_appends_additional_gids(ctr):
+    ctr.config["process"]["user"] = {"uid": 0, "gid": 0, "additionalGids": [10, 20]}
+    ctr.run(["sleep", "1000"], detach=True)
+    d = ctr.ok("exec", ctr.id, "/probe").json()
+    assert sorted(d["groups"]) == [10, 20], d["groups"]
+    d = ctr.ok("exec", "--additional-gids", "30", ctr.id, "/probe").json()
+    assert sorted(d["groups"]) == [10, 20, 30], d["groups"]
+    ctr.ok("delete", "--force", ctr.id)

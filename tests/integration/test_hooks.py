@@ -148,3 +148,18 @@ def test_multiple_hooks_run_in_order(ctr):
     ctr.config["hooks"] = {"createRuntime": [recorder(log, "one"), recorder(log, "two"), recorder(log, "three")]}
     assert ctr.run(["true"]).returncode == 0
     assert read_log(log) == ["one", "two", "three"]
+
+
+def test_failing_poststart_and_poststop_are_warnings(ctr):
+    # The spec: a failing poststart or poststop hook is logged as a warning; the lifecycle
+    # and the remaining hooks go on.
+    mark = ctr.base / "second-ran"
+    hooks = {k: [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]},
+                 {"path": "/bin/sh", "args": ["sh", "-c", f"echo {k} >> {mark}"]}]
+             for k in ("poststart", "poststop")}
+    ctr.config["hooks"] = hooks
+    r = ctr.run(["true"])
+    assert r.returncode == 0, r
+    assert "warning" in r.stderr and "hooks.poststart[0]" in r.stderr, r
+    assert "hooks.poststop[0]" in r.stderr, r
+    assert mark.read_text().split() == ["poststart", "poststop"]

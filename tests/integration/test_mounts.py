@@ -221,3 +221,17 @@ def test_odd_mount_destinations_refused_or_contained(ctr, dest):
     if r.returncode == 0:
         assert dest == "relative"
     assert not os.path.exists("/relative")
+
+
+@pytest.mark.parametrize("opts", [["defaults"], ["silent"], ["loud"], ["noiversion"], ["iversion"]])
+def test_spec_mount_options_accepted(ctr, opts):
+    # Options the runtime spec lists as required: accepted and applied (or a no-op).
+    add_mount(ctr, "/opt-test", "tmpfs", "tmpfs", opts)
+    d = ctr.run_probe()
+    assert mount_at(d, "/opt-test")["fstype"] == "tmpfs"
+
+
+def test_relative_destination_is_relative_to_root(ctr):
+    add_mount(ctr, "rel/dir", "tmpfs", "tmpfs")
+    d = ctr.run_probe()
+    assert mount_at(d, "/rel/dir")["fstype"] == "tmpfs"

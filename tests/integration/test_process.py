@@ -235,3 +235,9 @@ def test_not_dumpable_is_reset_for_exec(ctr):
 
 def test_personality_default(ctr):
     assert ctr.run_probe()["personality"] == 0
+
+
+def test_missing_cwd_is_created(ctr):
+    ctr.config["process"]["cwd"] = "/does/not/exist/yet"
+    d = ctr.run_probe()
+    assert d["cwd"] == "/does/not/exist/yet"

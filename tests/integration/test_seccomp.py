@@ -2,6 +2,7 @@
 """linux.seccomp: the filter is installed, actions and errnoRet reach the syscall, argument
 conditions select, and the default action applies to everything not listed."""
 import errno
+import os
 
 import pytest
 
@@ -188,7 +189,9 @@ class NotifyListener:
             self.sock.close()
 
 
-def test_notify_reaches_listener_path(ctr):
+@pytest.mark.parametrize("nnp", [True, False])
+def test_notify_reaches_listener_path(ctr, nnp):
+    ctr.config["process"]["noNewPrivileges"] = nnp
     path = ctr.base / "agent.sock"
     agent = NotifyListener(path)
     seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}],
@@ -203,3 +206,21 @@ def test_notify_reaches_listener_path(ctr):
     assert st["metadata"] == "berth-test-meta"
     assert st["state"]["id"] == ctr.id and st["pid"] > 0
     assert agent.answered >= 1
+
+
+def test_notify_in_exec(ctr):
+    # The exec'd process loads the container's profile too: its own listener reaches the
+    # same listenerPath, with the exec'd process's pid.
+    path = ctr.base / "agent.sock"
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}], listenerPath=str(path))
+    NotifyListener(path)
+    ctr.run(["sleep", "1000"], detach=True)
+    init = ctr.state()["pid"]
+    os.unlink(path)
+    agent = NotifyListener(path)
+    r = ctr.runtime("exec", ctr.id, "/probe", "syscall", "mkdir")
+    assert r.returncode == 0, r
+    assert probe_errno(r.json(), 0) == errno.EXDEV
+    assert agent.state["pid"] > 0 and agent.state["pid"] != init
+    assert agent.state["state"]["id"] == ctr.id
+    ctr.ok("delete", "--force", ctr.id)

@@ -119,8 +119,8 @@ static void expect_error(const char *json, int code, const char *msg)
 BERTH_TEST(mounts_parse_errors_name_the_path)
 {
 	expect_error("[{\"destination\":\"/a\",\"type\":\"proc\"},{\"destination\":\"/b\"},"
-		     "{\"destination\":\"c\",\"type\":\"tmpfs\"}]",
-		     EINVAL, "mounts[2].destination: must be an absolute path");
+		     "{\"destination\":\"\",\"type\":\"tmpfs\"}]",
+		     EINVAL, "mounts[2].destination: must not be empty");
 	expect_error("[{\"type\":\"tmpfs\"}]", EINVAL, "mounts[0].destination: required");
 	expect_error("[{\"destination\":\"/a\",\"type\":\"proc\",\"options\":[\"ro\","
 		     "\"tmpcopyup\"]}]",

@@ -89,7 +89,7 @@ bench: all
 	bench/runtime.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-clang build-fuzz
 
 # libFuzzer targets, one per parser of untrusted input (tests/fuzz/); scripts/fuzz.sh runs them.
 # Only util and oci are compiled: the parsers do no syscalls and need nothing else.

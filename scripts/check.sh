@@ -57,6 +57,29 @@ pytest_run() {
 }
 
 unit "unit tests" build/unit-tests
+
+# The whole tree must also build cleanly with clang (-Werror); one pass or one failure.
+echo "== clang build"
+if make BUILD=build-clang CC=clang all >"$log" 2>&1; then
+	echo "clang build: ok"
+	add 1 0 0
+else
+	tail -n 30 "$log"
+	echo "check: clang build failed"
+	add 0 1 0
+fi
+
+# valgrind over the parsers' and utilities' unit tests (the runtime tests use seccomp and
+# namespaces, which valgrind 3.19 does not follow).  Forked tests inherit --error-exitcode.
+if command -v valgrind >/dev/null 2>&1; then
+	for pat in 'json*' 'spec*' 'fs*' 'units*' 'state*' 'signal*' 'names*' 'cgroup_parse*' \
+		'mounts_parse*' 'seccomp_parse*'; do
+		unit "valgrind $pat" valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite build/unit-tests "$pat"
+	done
+else
+	echo "check: valgrind not installed; valgrind pass skipped"
+fi
 if make asan >"$log" 2>&1; then
 	unit "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 build-asan/unit-tests
 else

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what berth needs to build and test, from Debian 12's archive, when missing.
 set -eu
-build="gcc make pkg-config libc6-dev libjson-c-dev libseccomp-dev libcap-dev clang clang-format"
+build="gcc make pkg-config libc6-dev libjson-c-dev libseccomp-dev libcap-dev clang clang-format valgrind"
 test="busybox-static python3-pytest iproute2 runc crun podman containerd skopeo util-linux procps"
 missing=""
 for p in $build $test; do

@@ -91,6 +91,8 @@ __attribute__((noreturn)) static void exec_process(const struct joiner *j)
 
 	/* Speak only once the parent has the joiner's PID message: one socket, one order. */
 	ret = berth_sync_expect(j->sync, BERTH_SYNC_GO, &m, &err);
+	if (ret == 0)
+		ret = berth_join_session_keyring(j->o->id, &err);
 	if (ret == 0 && j->o->process->terminal)
 		ret = open_terminal(j->sync, j->o->process, &err);
 	if (ret == 0)

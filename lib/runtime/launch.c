@@ -19,6 +19,7 @@
 #include "oci/spec-seccomp.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/lsm.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
@@ -176,32 +177,6 @@ void berth_launch_stage1(const struct berth_launch *l)
 	_exit(0);
 }
 
-/*
- * A session keyring of the container's own, as runc makes one, so its keys
- * are not the runtime caller's (--no-new-keyring keeps the caller's).  The
- * possessor (the container) has every right, its owner all but setattr,
- * group and others none.
- */
-static int join_session_keyring(const struct berth_launch *l, struct berth_error **err)
-{
-	char name[1100];
-	long serial;
-
-	if (l->no_new_keyring)
-		return 0;
-	snprintf(name, sizeof(name), "_ses.%s", l->id);
-	serial = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
-	if (serial < 0) {
-		/* Kernels without keys (or a seccomp profile of the caller): not fatal, as runc. */
-		if (errno == ENOSYS)
-			return 0;
-		return berth_error_errno(err, "join a new session keyring");
-	}
-	if (syscall(SYS_keyctl, KEYCTL_SETPERM, serial, 0x3f1f0000, 0, 0) < 0)
-		return berth_error_errno(err, "set the session keyring's permissions");
-	return 0;
-}
-
 static int set_names(const struct berth_spec *s, struct berth_error **err)
 {
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
@@ -267,6 +242,8 @@ static int setup_rootfs(const struct berth_launch *l, const char *self_cgroup,
 		.no_pivot = l->no_pivot,
 		.cgroupns = s->ns[BERTH_NS_CGROUP].present,
 		.self_cgroup = self_cgroup,
+		/* Without SELinux the label means nothing: ignored, as runc does. */
+		.mount_label = berth_lsm_selinux_enabled() ? s->mount_label : NULL,
 	};
 	int ret;
 
@@ -307,7 +284,7 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	int ret;
 
 	/* Speak only once the parent has stage-1's PID message: one socket, one order. */
-	if ((ret = wait_go(l->sync, err)) < 0 || (ret = join_session_keyring(l, err)) < 0)
+	if ((ret = wait_go(l->sync, err)) < 0 || (!l->no_new_keyring && (ret = berth_join_session_keyring(l->id, err)) < 0))
 		return ret;
 	/* Our real cgroup paths, for binding them where cgroupfs cannot be mounted fresh. */
 	if ((ret = berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 65536, &self_cgroup, NULL,

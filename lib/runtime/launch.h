@@ -51,6 +51,9 @@ int berth_process_prepare(const struct berth_spec *spec, const struct berth_proc
 int berth_process_exec(const struct berth_spec *spec, const struct berth_process *p,
 		       const char *exe, struct berth_error **err);
 
+/* Join (or create) the session keyring "_ses.<id>" of container @id. */
+int berth_join_session_keyring(const char *id, struct berth_error **err);
+
 /* Find @file in PATH of @env (or a default PATH) as execvp would; the caller frees. */
 int berth_find_executable(const char *file, char *const *env, char **out,
 			  struct berth_error **err);

@@ -202,6 +202,41 @@ static int do_sysfs(int rootfd, const struct berth_mount *m, const struct berth_
 	return do_bind(rootfd, &bind, "/sys", true, err);
 }
 
+char *berth_mount_label_data(const char *data, const char *label)
+{
+	char *out = NULL;
+
+	if (asprintf(&out, "%s%scontext=\"%s\"", data ? data : "", data && *data ? "," : "",
+		     label) < 0)
+		return NULL;
+	return out;
+}
+
+/* File systems that take an SELinux context= option and get linux.mountLabel. */
+static bool labelable(const char *type)
+{
+	static const char *const types[] = { "tmpfs", "devpts", "mqueue", "ramfs", "shm" };
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(types); i++)
+		if (strcmp(type, types[i]) == 0)
+			return true;
+	return false;
+}
+
+static int do_labelled_fs(int rootfd, const struct berth_mount *m, const char *label,
+			  struct berth_error **err)
+{
+	struct berth_mount copy = *m;
+	int ret;
+
+	copy.data = berth_mount_label_data(m->data, label);
+	if (copy.data == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	ret = do_fs(rootfd, &copy, err);
+	free(copy.data);
+	return ret;
+}
+
 int berth_rootfs_do_mount(int rootfd, const struct berth_mount *m,
 			  const struct berth_rootfs_opts *o, struct berth_error **err)
 {
@@ -216,5 +251,7 @@ int berth_rootfs_do_mount(int rootfd, const struct berth_mount *m,
 		return berth_rootfs_mount_cgroup(rootfd, m, o, err);
 	if (strcmp(m->type, "sysfs") == 0)
 		return do_sysfs(rootfd, m, o, err);
+	if (o->mount_label != NULL && labelable(m->type))
+		return do_labelled_fs(rootfd, m, o->mount_label, err);
 	return do_fs(rootfd, m, err);
 }

@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "oci/spec-seccomp.h"
@@ -116,6 +118,31 @@ static int load_seccomp(const struct berth_spec *spec, int sync, struct berth_er
 		errno = -ret;
 		return berth_error_errno(err, "send the seccomp listener");
 	}
+	return 0;
+}
+
+/*
+ * A session keyring of the container's own, as runc makes one, so its keys
+ * are not the runtime caller's (--no-new-keyring keeps the caller's).  The
+ * possessor (the container) has every right, its owner all but setattr,
+ * group and others none.  Joining by name finds the keyring again, so `exec`
+ * shares the container's.
+ */
+int berth_join_session_keyring(const char *id, struct berth_error **err)
+{
+	char name[1100];
+	long serial;
+
+	snprintf(name, sizeof(name), "_ses.%s", id);
+	serial = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+	if (serial < 0) {
+		/* Kernels without keys (or a seccomp profile of the caller): not fatal, as runc. */
+		if (errno == ENOSYS)
+			return 0;
+		return berth_error_errno(err, "join a new session keyring");
+	}
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, serial, 0x3f1f0000, 0, 0) < 0)
+		return berth_error_errno(err, "set the session keyring's permissions");
 	return 0;
 }
 

@@ -22,4 +22,7 @@ int berth_rootfs_devices(int rootfd, const struct berth_spec *spec,
 int berth_rootfs_mask_paths(int rootfd, char *const *paths, struct berth_error **err);
 int berth_rootfs_readonly_paths(int rootfd, char *const *paths, struct berth_error **err);
 
+/* @data with SELinux's context="@label" appended (linux.mountLabel); the caller frees. */
+char *berth_mount_label_data(const char *data, const char *label);
+
 #endif

@@ -137,13 +137,6 @@ static int enter_root(const struct berth_rootfs_opts *o, struct berth_error **er
 	return ret;
 }
 
-static bool selinux_enabled(void)
-{
-	struct statfs sfs;
-
-	return statfs("/sys/fs/selinux", &sfs) == 0 && sfs.f_type == SELINUX_MAGIC;
-}
-
 static int finish(const struct berth_spec *spec, struct berth_error **err)
 {
 	struct berth_mnt_attr ro = { .set = MOUNT_ATTR_RDONLY, .userns_fd = -1 };
@@ -167,10 +160,6 @@ static int finish(const struct berth_spec *spec, struct berth_error **err)
 int berth_rootfs_pivot(const struct berth_spec *spec, const struct berth_rootfs_opts *o,
 		       struct berth_error **err)
 {
-	/* runc ignores the label without SELinux; with it, refuse what we cannot do. */
-	if (spec->mount_label != NULL && selinux_enabled())
-		return berth_error_set(err, ENOTSUP,
-				       "linux.mountLabel: SELinux mount labels are not supported");
 	return enter_root(o, err);
 }
 

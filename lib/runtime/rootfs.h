@@ -25,6 +25,7 @@ struct berth_rootfs_opts {
 	bool no_pivot;       /* MS_MOVE + chroot instead of pivot_root (runc --no-pivot) */
 	bool cgroupns;       /* the init has its own cgroup namespace */
 	const char *self_cgroup; /* /proc/self/cgroup as read before unsharing it */
+	const char *mount_label; /* linux.mountLabel when SELinux is enabled, else NULL */
 };
 
 /*
@@ -42,8 +43,7 @@ int berth_rootfs_mount(const struct berth_spec *spec, const struct berth_rootfs_
 /*
  * Step 2: pivot_root into the rootfs and detach the old root (with
  * @o->no_pivot, or when pivot_root fails with EINVAL because the current root
- * is a ramfs/rootfs: MS_MOVE onto "/" and chroot).  linux.mountLabel is ignored when SELinux is disabled (as runc does) and
- * refused with ENOTSUP when it is enabled, since labels are not implemented.
+ * is a ramfs/rootfs: MS_MOVE onto "/" and chroot).
  * On return the cwd is the new "/".
  */
 int berth_rootfs_pivot(const struct berth_spec *spec, const struct berth_rootfs_opts *o,

@@ -132,3 +132,11 @@ def test_exec_foreground_tty_without_console_socket(ctr):
     assert rc == 4, out
     assert "got-xyz" in out, out
     ctr.ok("delete", "--force", ctr.id)
+
+
+def test_exec_joins_the_containers_keyring(ctr):
+    ctr.run(["/probe", "sleep", "1000"], detach=True)
+    a = ctr.ok("exec", ctr.id, "/probe").json()["session_keyring"]
+    b = ctr.ok("exec", ctr.id, "/probe").json()["session_keyring"]
+    assert a == b and a > 0 and a != host_session_keyring()
+    ctr.ok("delete", "--force", ctr.id)

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/rootfs-steps.h"
 #include "runtime/rootfs.h"
 #include "test-rootfs-helpers.h"
 #include "unit.h"
@@ -326,4 +327,15 @@ BERTH_TEST(rootfs_mount_label_ignored_without_selinux)
 		SKIP("SELinux is enabled");
 	fixture_init(&f);
 	run_in_mount_ns(&f, mount_label, NULL);
+}
+
+BERTH_TEST(rootfs_mount_label_becomes_context_option)
+{
+	char *a = berth_mount_label_data("size=64k,mode=755", "system_u:object_r:container_file_t:s0");
+	char *b = berth_mount_label_data(NULL, "x_t");
+
+	CHECK_STR(a, "size=64k,mode=755,context=\"system_u:object_r:container_file_t:s0\"");
+	CHECK_STR(b, "context=\"x_t\"");
+	free(a);
+	free(b);
 }

@@ -88,6 +88,17 @@ else
 	add 0 1 0
 fi
 
+# The fuzz targets, briefly, from their seed corpora (clang's libFuzzer; see scripts/fuzz.sh).
+echo "== fuzz (${BERTH_FUZZ_SECONDS:-8}s per target)"
+if scripts/fuzz.sh "${BERTH_FUZZ_SECONDS:-8}" >"$log" 2>&1; then
+	cat "$log" | tail -n 8
+	add "$(grep -c ' runs' "$log")" 0 0
+else
+	tail -n 30 "$log"
+	echo "check: a fuzz target found a problem (inputs in build-fuzz/crashes/)"
+	add 0 1 0
+fi
+
 if [ "$(id -u)" != 0 ]; then
 	echo "check: integration tests need root; skipped"
 else

@@ -79,7 +79,6 @@ integration: all
 
 check: deps
 	$(MAKE) all
-	$(MAKE) format-check
 	scripts/check.sh
 
 format-check:

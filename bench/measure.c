@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	printf("%lld %lld %ld %d\n",
 	       (long long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000),
 	       (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-		       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec,
+		   ru.ru_utime.tv_usec + ru.ru_stime.tv_usec,
 	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
 }

@@ -56,6 +56,9 @@ pytest_run() {
 	esac
 }
 
+echo "== format"
+if scripts/format-check.sh; then add 1 0 0; else add 0 1 0; fi
+
 unit "unit tests" build/unit-tests
 
 # The whole tree must also build cleanly with clang (-Werror); one pass or one failure.

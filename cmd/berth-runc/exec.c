@@ -118,8 +118,8 @@ static int apply_env(struct berth_process *p, char **env)
 }
 
 /* The container's process, changed by the flags, running @args. */
-static int process_from_flags(struct exec_flags *f, const struct berth_process *base,
-			      char **args, struct berth_process *p, struct berth_error **err)
+static int process_from_flags(struct exec_flags *f, const struct berth_process *base, char **args,
+			      struct berth_process *p, struct berth_error **err)
 {
 	json_object *none = NULL;
 	int ret;
@@ -143,8 +143,9 @@ static int process_from_flags(struct exec_flags *f, const struct berth_process *
 		       base->user.n_additional_gids * sizeof(gid_t));
 		p->user.n_additional_gids = base->user.n_additional_gids;
 	}
-	p->apparmor_profile = f->apparmor ? strdup(f->apparmor)
-					  : (base->apparmor_profile ? strdup(base->apparmor_profile) : NULL);
+	p->apparmor_profile =
+	    f->apparmor ? strdup(f->apparmor)
+			: (base->apparmor_profile ? strdup(base->apparmor_profile) : NULL);
 	p->selinux_label = f->label ? strdup(f->label)
 				    : (base->selinux_label ? strdup(base->selinux_label) : NULL);
 	p->terminal = f->tty;
@@ -162,8 +163,7 @@ static int process_from_flags(struct exec_flags *f, const struct berth_process *
 	return apply_caps(p, f->caps, err);
 }
 
-static int process_from_file(const char *path, struct berth_process *p,
-			     struct berth_error **err)
+static int process_from_file(const char *path, struct berth_process *p, struct berth_error **err)
 {
 	json_object *o = NULL;
 	int ret;
@@ -177,8 +177,8 @@ static int process_from_file(const char *path, struct berth_process *p,
 	return 0;
 }
 
-static int parse_exec_flags(int argc, char **argv, struct exec_flags *f,
-			    struct berth_exec_opts *o, struct berth_error **err)
+static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct berth_exec_opts *o,
+			    struct berth_error **err)
 {
 	static const struct option opts[] = {
 		{ "process", required_argument, NULL, 'p' },
@@ -201,33 +201,62 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f,
 
 	while ((c = getopt_long(argc, argv, "+p:dtw:e:u:g:c:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': f->process_file = optarg; break;
-		case 's': o->console_socket = optarg; break;
-		case 'P': o->pid_file = optarg; break;
-		case 'd': o->detach = true; break;
-		case 't': f->tty = true; break;
-		case 'w': f->cwd = optarg; break;
-		case 'e': push(&f->env, optarg); break;
-		case 'u': f->user = optarg; break;
-		case 'g': f->gids = optarg; break;
-		case 'c': push(&f->caps, optarg); break;
-		case 'n': f->no_new_privs = true; break;
-		case 'a': f->apparmor = optarg; break;
-		case 'l': f->label = optarg; break;
+		case 'p':
+			f->process_file = optarg;
+			break;
+		case 's':
+			o->console_socket = optarg;
+			break;
+		case 'P':
+			o->pid_file = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case 't':
+			f->tty = true;
+			break;
+		case 'w':
+			f->cwd = optarg;
+			break;
+		case 'e':
+			push(&f->env, optarg);
+			break;
+		case 'u':
+			f->user = optarg;
+			break;
+		case 'g':
+			f->gids = optarg;
+			break;
+		case 'c':
+			push(&f->caps, optarg);
+			break;
+		case 'n':
+			f->no_new_privs = true;
+			break;
+		case 'a':
+			f->apparmor = optarg;
+			break;
+		case 'l':
+			f->label = optarg;
+			break;
 		case 'f':
 			o->preserve_fds = (int)strtol(optarg, NULL, 10);
 			if (o->preserve_fds < 0 || o->preserve_fds > 1000)
-				return berth_error_set(err, EINVAL, "--preserve-fds: invalid number");
+				return berth_error_set(err, EINVAL,
+						       "--preserve-fds: invalid number");
 			break;
-		default: return berth_error_set(err, EINVAL, "exec: invalid flag");
+		default:
+			return berth_error_set(err, EINVAL, "exec: invalid flag");
 		}
 	}
 	if (optind >= argc)
 		return berth_error_set(err, EINVAL, "exec: a container id is required");
 	o->id = argv[optind++];
 	if (f->process_file == NULL && optind >= argc)
-		return berth_error_set(err, EINVAL, "exec: a command (or -p process.json) is "
-						    "required");
+		return berth_error_set(err, EINVAL,
+				       "exec: a command (or -p process.json) is "
+				       "required");
 	return 0;
 }
 

@@ -48,9 +48,8 @@ int cmd_spec(struct cli *g, int argc, char **argv, struct berth_error **err)
 	if (faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return berth_error_set(err, EEXIST, "'%s/config.json' already exists", bundle), 1;
 	spec = berth_spec_default(rootless, getuid(), getgid());
-	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0644, err);
 	json_object_put(spec);
 	return ret < 0 ? 1 : 0;
@@ -122,7 +121,7 @@ int cmd_features(struct cli *g, int argc, char **argv, struct berth_error **err)
 	json_object_object_add(f, "mountOptions", berth_mount_option_names());
 	json_object_object_add(f, "linux", linux_features());
 	puts(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(f);
 	return 0;
 }

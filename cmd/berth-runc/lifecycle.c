@@ -49,8 +49,9 @@ static int parse_create(int argc, char **argv, struct berth_create_opts *o, bool
 			o->preserve_fds = (int)strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || o->preserve_fds < 0 ||
 			    o->preserve_fds > 1000)
-				return berth_error_set(err, EINVAL, "--preserve-fds: invalid "
-								    "number \"%s\"",
+				return berth_error_set(err, EINVAL,
+						       "--preserve-fds: invalid "
+						       "number \"%s\"",
 						       optarg);
 			break;
 		case 'n':
@@ -213,8 +214,7 @@ int cmd_delete(struct cli *g, int argc, char **argv, struct berth_error **err)
 	return 0;
 }
 
-static int parse_format(int argc, char **argv, bool *json, bool *quiet,
-			struct berth_error **err)
+static int parse_format(int argc, char **argv, bool *json, bool *quiet, struct berth_error **err)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -229,8 +229,9 @@ static int parse_format(int argc, char **argv, bool *json, bool *quiet,
 		else if (c == 'q' && quiet != NULL)
 			*quiet = true;
 		else
-			return berth_error_set(err, EINVAL, "%s: invalid flag or format (table or "
-							    "json)",
+			return berth_error_set(err, EINVAL,
+					       "%s: invalid flag or format (table or "
+					       "json)",
 					       argv[0]);
 	}
 	return 0;

@@ -74,8 +74,8 @@ static void log_debug(const struct cli *g, int argc, char **argv, int rc)
 	size_t len = 0;
 
 	for (int i = 0; i < argc && len < sizeof(line) - 1; i++)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "",
-					argv[i]);
+		len +=
+		    (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
 	if (len < sizeof(line) - 1)
 		snprintf(line + len, sizeof(line) - len, ": exit status %d", rc);
 	fprintf(stderr, "berth-runc: debug: %s\n", line);
@@ -123,8 +123,9 @@ static int parse_globals(struct cli *g, int argc, char **argv)
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "berth-runc: --log-format: unknown format \"%s\" "
-						"(text or json)\n",
+				fprintf(stderr,
+					"berth-runc: --log-format: unknown format \"%s\" "
+					"(text or json)\n",
 					optarg);
 				return -1;
 			}

@@ -157,7 +157,7 @@ static int parse_update(int argc, char **argv, json_object **res, struct berth_e
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(update_flags); i++)
 		opts[i] = (struct option){ update_flags[i].flag, required_argument, NULL, 0 };
 	opts[BERTH_ARRAY_SIZE(update_flags)] =
-		(struct option){ "resources", required_argument, NULL, 'r' };
+	    (struct option){ "resources", required_argument, NULL, 'r' };
 	*res = json_object_new_object();
 	while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
 		if (c == 'r')
@@ -277,7 +277,8 @@ int cmd_events(struct cli *g, int argc, char **argv, struct berth_error **err)
 		if (c == 's')
 			once = true;
 		else if (c != 'i' || parse_interval(optarg, &ms, err) < 0)
-			return err && *err ? 1 : (berth_error_set(err, EINVAL, "events: bad flag"), 1);
+			return err && *err ? 1
+					   : (berth_error_set(err, EINVAL, "events: bad flag"), 1);
 	}
 	if (cli_need_args(argc, optind, 1, "events [--stats] [--interval D] ID", err) < 0 ||
 	    open_cg(g, argv[optind], &cg, err) < 0)

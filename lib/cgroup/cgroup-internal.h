@@ -14,7 +14,7 @@ struct berth_cg_dir {
 	char *mount; /* the hierarchy's mount point */
 	char *path;  /* the container's cgroup, relative to @mount ("/berth/x") */
 	char *full;  /* mount + path, for messages */
-	int fd;      /* O_DIRECTORY of @full, -1 while not open */
+	int fd;	     /* O_DIRECTORY of @full, -1 while not open */
 };
 
 struct berth_cgroup_ops;
@@ -42,7 +42,8 @@ extern const struct berth_cgroup_ops berth_cgroup_v2_ops;
 
 /* files.c: knobs.  @key is the JSON field for messages ("memory.limit"). */
 int berth_cg_set(struct berth_cg_dir *d, const char *key, const char *file,
-		 struct berth_error **err, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+		 struct berth_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 int berth_cg_read(struct berth_cg_dir *d, const char *file, char **out, struct berth_error **err);
 /* A number or "max" (UINT64_MAX); -errno without an error object (stats tolerate absence). */
 int berth_cg_read_u64(struct berth_cg_dir *d, const char *file, uint64_t *out);

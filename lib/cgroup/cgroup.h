@@ -28,9 +28,9 @@ struct berth_cgroup;
 
 struct berth_cgroup_opts {
 	const char *cgroups_path; /* linux.cgroupsPath, may be NULL: "/berth/<id>" */
-	const char *id;           /* container id */
-	bool systemd;             /* systemd cgroup driver: refused (no systemd here) */
-	const char *fs_root;      /* NULL: /sys/fs/cgroup; tests point it at a fake tree */
+	const char *id;		  /* container id */
+	bool systemd;		  /* systemd cgroup driver: refused (no systemd here) */
+	const char *fs_root;	  /* NULL: /sys/fs/cgroup; tests point it at a fake tree */
 };
 
 /*

@@ -185,6 +185,7 @@ int berth_cg_rmdir(struct berth_cg_dir *d, struct berth_error **err)
 	}
 	ret = remove_tree(pfd, slash + 1, 0);
 	if (ret < 0)
-		return berth_error_set(err, -ret, "remove cgroup '%s': %s", d->full, strerror(-ret));
+		return berth_error_set(err, -ret, "remove cgroup '%s': %s", d->full,
+				       strerror(-ret));
 	return 0;
 }

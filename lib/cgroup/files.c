@@ -93,7 +93,8 @@ int berth_cg_read_keyed(struct berth_cg_dir *d, const char *file, const char *ke
 		berth_error_free(err);
 		return ret;
 	}
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+	for (char *line = buf; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
 			return parse_u64(line + klen + 1, out);
 	return -ENOENT;

@@ -22,8 +22,8 @@
  */
 
 static const char *const v1_controllers[] = {
-	"cpuset", "cpu",     "cpuacct", "blkio", "memory", "devices", "freezer",
-	"net_cls", "perf_event", "net_prio", "hugetlb", "pids",   "rdma",    "misc",
+	"cpuset",  "cpu",	 "cpuacct",  "blkio",	"memory", "devices", "freezer",
+	"net_cls", "perf_event", "net_prio", "hugetlb", "pids",	  "rdma",    "misc",
 };
 
 static bool is_v1_controller(const char *s, size_t len)
@@ -201,7 +201,8 @@ static int normalise(const char *in, char *out, struct berth_error **err)
 		size_t len = strcspn(in, "/");
 
 		if (len == 2 && strncmp(in, "..", 2) == 0)
-			return berth_error_set(err, EINVAL, "linux.cgroupsPath: '..' is not allowed");
+			return berth_error_set(err, EINVAL,
+					       "linux.cgroupsPath: '..' is not allowed");
 		if (len > 0 && !(len == 1 && *in == '.')) {
 			if (w == out || w[-1] != '/')
 				*w++ = '/';
@@ -224,8 +225,8 @@ int berth_cg_resolve_path(const char *cgroups_path, const char *id, const char *
 	if (p == NULL || *p == '\0') {
 		if (id == NULL || *id == '\0' || strchr(id, '/') || strcmp(id, "..") == 0 ||
 		    strcmp(id, ".") == 0)
-			return berth_error_set(err, EINVAL, "container id '%s' cannot name a cgroup",
-					       id ? id : "");
+			return berth_error_set(
+			    err, EINVAL, "container id '%s' cannot name a cgroup", id ? id : "");
 		if (asprintf(&dflt, "/berth/%s", id) < 0)
 			return berth_error_set(err, ENOMEM, "out of memory");
 		p = dflt;
@@ -238,7 +239,8 @@ int berth_cg_resolve_path(const char *cgroups_path, const char *id, const char *
 	if (*buf == '\0')
 		return berth_error_set(err, EINVAL,
 				       "linux.cgroupsPath: '%s' names the root cgroup, which a "
-				       "container cannot own", p);
+				       "container cannot own",
+				       p);
 	*out = steal_ptr(&buf);
 	return 0;
 }

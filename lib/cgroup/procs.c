@@ -178,8 +178,8 @@ static int add_pids(int cgfd, struct pidv *pv, int depth)
 	while (depth < 64 && ret == 0 && (e = readdir(dir)) != NULL) {
 		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		cleanup_close int sub = openat(dirfd(dir), e->d_name,
-					       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		cleanup_close int sub =
+		    openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (sub >= 0)
 			ret = add_pids(sub, pv, depth + 1);
 		if (ret == -ENOENT) /* removed meanwhile */

@@ -108,7 +108,8 @@ static void hugetlb(json_object *data, struct berth_cg_dir *d, bool v2)
 		if (page_size_name(e->d_name, size, sizeof(size)) < 0)
 			continue;
 		s = child(h, size);
-		snprintf(f, sizeof(f), v2 ? "hugetlb.%s.current" : "hugetlb.%s.usage_in_bytes", size);
+		snprintf(f, sizeof(f), v2 ? "hugetlb.%s.current" : "hugetlb.%s.usage_in_bytes",
+			 size);
 		add_u64(s, "usage", rd(d, f));
 		snprintf(f, sizeof(f), "hugetlb.%s.max_usage_in_bytes", size);
 		add_u64(s, "max", v2 ? 0 : rd(d, f));
@@ -284,8 +285,8 @@ static void memory_v2(json_object *data, struct berth_cg_dir *d)
 	uint64_t swap_max = rd(d, "memory.swap.max");
 
 	mem_entry(m, "usage", max, cur, rd(d, "memory.peak"), keyed(d, "memory.events", "max"));
-	mem_entry(m, "swap", swap_max == UINT64_MAX || max == UINT64_MAX ? UINT64_MAX
-									: swap_max + max,
+	mem_entry(m, "swap",
+		  swap_max == UINT64_MAX || max == UINT64_MAX ? UINT64_MAX : swap_max + max,
 		  cur + rd(d, "memory.swap.current"), 0, keyed(d, "memory.swap.events", "max"));
 	add_u64(m, "cache", keyed(d, "memory.stat", "file"));
 	add_u64(m, "oomKills", keyed(d, "memory.events", "oom_kill"));

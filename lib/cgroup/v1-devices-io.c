@@ -36,8 +36,8 @@ static int apply_weights(struct berth_cg_dir *d, const struct berth_res_blkio *b
 	const char *wdev = pick(d, "blkio.weight_device", "blkio.bfq.weight_device");
 
 	if (b->weight.set && b->weight.v &&
-	    berth_cg_set(d, "blockIO.weight", wfile, err, "%llu",
-			 (unsigned long long)b->weight.v) < 0)
+	    berth_cg_set(d, "blockIO.weight", wfile, err, "%llu", (unsigned long long)b->weight.v) <
+		0)
 		return -1;
 	if (b->leaf_weight.set && b->leaf_weight.v &&
 	    berth_cg_set(d, "blockIO.leafWeight", "blkio.leaf_weight", err, "%llu",
@@ -89,8 +89,8 @@ static int apply_blkio(struct berth_cgroup *cg, const struct berth_resources *r,
 			const struct berth_res_throttle *t = &b->throttle[k][i];
 
 			if (berth_cg_set(d, throttle_keys[k], throttle_files[k], err,
-					 "%lld:%lld %llu", (long long)t->major,
-					 (long long)t->minor, (unsigned long long)t->rate) < 0)
+					 "%lld:%lld %llu", (long long)t->major, (long long)t->minor,
+					 (unsigned long long)t->rate) < 0)
 				return -1;
 		}
 	return 0;
@@ -174,10 +174,11 @@ static int apply_devices(struct berth_cgroup *cg, const struct berth_resources *
 		int ret;
 
 		if (rule->type == 'a' && all)
-			ret = berth_cg_set(d, "devices", rule->allow ? "devices.allow" : "devices.deny",
-					   err, "a");
+			ret = berth_cg_set(
+			    d, "devices", rule->allow ? "devices.allow" : "devices.deny", err, "a");
 		else if (rule->type == 'a')
-			ret = write_rule(d, rule, 'c', err) < 0 ? -1 : write_rule(d, rule, 'b', err);
+			ret =
+			    write_rule(d, rule, 'c', err) < 0 ? -1 : write_rule(d, rule, 'b', err);
 		else
 			ret = write_rule(d, rule, rule->type, err);
 		if (ret < 0)
@@ -202,10 +203,13 @@ static int apply_rdma(struct berth_cgroup *cg, const struct berth_resources *r,
 		char h[32] = "", o[32] = "";
 
 		if (x->hca_handles.set)
-			snprintf(h, sizeof(h), " hca_handle=%llu", (unsigned long long)x->hca_handles.v);
+			snprintf(h, sizeof(h), " hca_handle=%llu",
+				 (unsigned long long)x->hca_handles.v);
 		if (x->hca_objects.set)
-			snprintf(o, sizeof(o), " hca_object=%llu", (unsigned long long)x->hca_objects.v);
-		if ((*h || *o) && berth_cg_set(d, "rdma", "rdma.max", err, "%s%s%s", x->device, h, o) < 0)
+			snprintf(o, sizeof(o), " hca_object=%llu",
+				 (unsigned long long)x->hca_objects.v);
+		if ((*h || *o) &&
+		    berth_cg_set(d, "rdma", "rdma.max", err, "%s%s%s", x->device, h, o) < 0)
 			return -1;
 	}
 	return 0;
@@ -223,6 +227,7 @@ int berth_cg_v1_apply_more(struct berth_cgroup *cg, const struct berth_resources
 	if (cg->v2 == NULL)
 		return berth_error_set(err, ENOTSUP,
 				       "linux.resources.unified: needs a cgroup v2 hierarchy, and "
-				       "'%s' has none", cg->fs_root);
+				       "'%s' has none",
+				       cg->fs_root);
 	return berth_cg_v2_unified(cg->v2, r, err);
 }

@@ -112,9 +112,8 @@ static int apply_memory(struct berth_cgroup *cg, const struct berth_resources *r
 	    berth_cg_set(d, "memory.disableOOMKiller", "memory.oom_control", err, "%d",
 			 m->disable_oom_killer.v) < 0)
 		return -1;
-	if (m->use_hierarchy.set &&
-	    berth_cg_set(d, "memory.useHierarchy", "memory.use_hierarchy", err, "%d",
-			 m->use_hierarchy.v) < 0)
+	if (m->use_hierarchy.set && berth_cg_set(d, "memory.useHierarchy", "memory.use_hierarchy",
+						 err, "%d", m->use_hierarchy.v) < 0)
 		return -1;
 	return 0;
 }

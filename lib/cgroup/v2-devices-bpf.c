@@ -51,7 +51,7 @@ static void prologue(struct prog *p)
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
 	emit(p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_3, 0, 0, 0xffff); /* r3: type */
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0);
-	emit(p, BPF_ALU | BPF_RSH | BPF_K, BPF_REG_4, 0, 0, 16); /* r4: access */
+	emit(p, BPF_ALU | BPF_RSH | BPF_K, BPF_REG_4, 0, 0, 16);	/* r4: access */
 	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 4, 0); /* r5: major */
 	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_6, BPF_REG_1, 8, 0); /* r6: minor */
 }
@@ -205,8 +205,8 @@ int berth_cg_bpf_devices(int dirfd, const struct berth_res_device_rule *rules, s
 	for (__u32 i = 0; i < n_old && i < BERTH_ARRAY_SIZE(old); i++) {
 		ret = detach_id(dirfd, old[i]);
 		if (ret < 0)
-			return berth_error_set(err, -ret, "detach old device program %u: %s", old[i],
-					       strerror(-ret));
+			return berth_error_set(err, -ret, "detach old device program %u: %s",
+					       old[i], strerror(-ret));
 	}
 	return 0;
 }

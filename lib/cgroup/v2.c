@@ -18,8 +18,7 @@
 
 static int refuse(const char *key, struct berth_error **err)
 {
-	return berth_error_set(err, ENOTSUP, "linux.resources.%s: not supported on cgroup v2",
-			       key);
+	return berth_error_set(err, ENOTSUP, "linux.resources.%s: not supported on cgroup v2", key);
 }
 
 uint64_t berth_cg_shares_to_weight(uint64_t shares)
@@ -174,10 +173,10 @@ static int apply_io_weight(struct berth_cg_dir *d, const struct berth_res_blkio 
 
 		if (w->leaf_weight.set)
 			return refuse("blockIO.weightDevice.leafWeight", err);
-		if (w->weight.set && berth_cg_set(d, "blockIO.weightDevice", file, err,
-						  "%lld:%lld %llu", (long long)w->major,
-						  (long long)w->minor,
-						  (unsigned long long)io_weight(d, w->weight.v)) < 0)
+		if (w->weight.set &&
+		    berth_cg_set(d, "blockIO.weightDevice", file, err, "%lld:%lld %llu",
+				 (long long)w->major, (long long)w->minor,
+				 (unsigned long long)io_weight(d, w->weight.v)) < 0)
 			return -1;
 	}
 	return 0;
@@ -186,8 +185,7 @@ static int apply_io_weight(struct berth_cg_dir *d, const struct berth_res_blkio 
 static int apply_io(struct berth_cg_dir *d, const struct berth_resources *r,
 		    struct berth_error **err)
 {
-	static const char *const names[BERTH_THROTTLE_COUNT] = { "rbps", "wbps", "riops",
-								  "wiops" };
+	static const char *const names[BERTH_THROTTLE_COUNT] = { "rbps", "wbps", "riops", "wiops" };
 	const struct berth_res_blkio *b = &r->blkio;
 
 	if (!r->has_blkio || apply_io_weight(d, b, err) < 0)
@@ -197,13 +195,13 @@ static int apply_io(struct berth_cg_dir *d, const struct berth_resources *r,
 			const struct berth_res_throttle *t = &b->throttle[k][i];
 
 			/* 0 means "no limit" in the v1 files; v2 spells it "max". */
-			if (t->rate == 0 ? berth_cg_set(d, "blockIO", "io.max", err,
-							"%lld:%lld %s=max", (long long)t->major,
-							(long long)t->minor, names[k]) < 0
-					 : berth_cg_set(d, "blockIO", "io.max", err,
-							"%lld:%lld %s=%llu", (long long)t->major,
-							(long long)t->minor, names[k],
-							(unsigned long long)t->rate) < 0)
+			if (t->rate == 0
+				? berth_cg_set(d, "blockIO", "io.max", err, "%lld:%lld %s=max",
+					       (long long)t->major, (long long)t->minor,
+					       names[k]) < 0
+				: berth_cg_set(d, "blockIO", "io.max", err, "%lld:%lld %s=%llu",
+					       (long long)t->major, (long long)t->minor, names[k],
+					       (unsigned long long)t->rate) < 0)
 				return -1;
 		}
 	return 0;
@@ -248,10 +246,13 @@ static int apply_rdma(struct berth_cg_dir *d, const struct berth_resources *r,
 		char h[40] = "", o[40] = "";
 
 		if (x->hca_handles.set)
-			snprintf(h, sizeof(h), " hca_handle=%llu", (unsigned long long)x->hca_handles.v);
+			snprintf(h, sizeof(h), " hca_handle=%llu",
+				 (unsigned long long)x->hca_handles.v);
 		if (x->hca_objects.set)
-			snprintf(o, sizeof(o), " hca_object=%llu", (unsigned long long)x->hca_objects.v);
-		if ((*h || *o) && berth_cg_set(d, "rdma", "rdma.max", err, "%s%s%s", x->device, h, o) < 0)
+			snprintf(o, sizeof(o), " hca_object=%llu",
+				 (unsigned long long)x->hca_objects.v);
+		if ((*h || *o) &&
+		    berth_cg_set(d, "rdma", "rdma.max", err, "%s%s%s", x->device, h, o) < 0)
 			return -1;
 	}
 	return 0;
@@ -263,8 +264,8 @@ static int apply_misc(struct berth_cg_dir *d, const struct berth_resources *r,
 	if (r->net_class_id.set || r->n_net_prios > 0)
 		return refuse("network (net_cls/net_prio are v1 controllers)", err);
 	if (r->pids_limit.set && r->pids_limit.v != 0 &&
-	    set_max(d, "pids.limit", "pids.max", r->pids_limit.v < 0 ? -1 : r->pids_limit.v,
-		    err) < 0)
+	    set_max(d, "pids.limit", "pids.max", r->pids_limit.v < 0 ? -1 : r->pids_limit.v, err) <
+		0)
 		return -1;
 	if (berth_cg_v2_hugetlb(d, r, err) < 0 || apply_rdma(d, r, err) < 0)
 		return -1;

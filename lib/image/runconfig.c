@@ -53,8 +53,9 @@ static int build_args(json_object *cfg, const struct berth_run_opts *o, struct b
 	if (append_all(&rc->args, &n, user_args ? o->args : (o->has_entrypoint ? NULL : cmd)) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	if (n == 0)
-		return berth_error_set(err, EINVAL, "no command specified: the image has no "
-						    "Entrypoint or Cmd and none was given");
+		return berth_error_set(err, EINVAL,
+				       "no command specified: the image has no "
+				       "Entrypoint or Cmd and none was given");
 	return 0;
 }
 
@@ -95,8 +96,9 @@ static int build_env(json_object *cfg, const struct berth_run_opts *o, struct be
 		return ret;
 	for (size_t i = 0; image_env != NULL && image_env[i] != NULL; i++)
 		if (strchr(image_env[i], '=') == NULL)
-			return berth_error_set(err, EINVAL, "config.Env[%zu]: \"%s\" is not KEY=VALUE",
-					       i, image_env[i]);
+			return berth_error_set(err, EINVAL,
+					       "config.Env[%zu]: \"%s\" is not KEY=VALUE", i,
+					       image_env[i]);
 	if (append_all(&rc->env, &n, image_env) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	if (env_find(rc->env, "PATH=") < 0 && strv_append(&rc->env, &n, DEFAULT_PATH) < 0)
@@ -109,7 +111,8 @@ static int build_env(json_object *cfg, const struct berth_run_opts *o, struct be
 	}
 	for (size_t i = 0; o->env != NULL && o->env[i] != NULL; i++) {
 		if (strchr(o->env[i], '=') == NULL)
-			return berth_error_set(err, EINVAL, "-e \"%s\": expected KEY=VALUE", o->env[i]);
+			return berth_error_set(err, EINVAL, "-e \"%s\": expected KEY=VALUE",
+					       o->env[i]);
 		if (env_set(&rc->env, &n, o->env[i]) < 0)
 			return berth_error_set(err, ENOMEM, "out of memory");
 	}

@@ -25,10 +25,10 @@
  */
 
 struct berth_run_opts {
-	char **args;         /* after the image name; NULL or empty: none */
+	char **args;	     /* after the image name; NULL or empty: none */
 	bool has_entrypoint; /* --entrypoint given */
 	char **entrypoint;   /* its words ("" → empty vector) */
-	char **env;          /* -e KEY=VALUE in order */
+	char **env;	     /* -e KEY=VALUE in order */
 	const char *user;    /* -u, or NULL */
 	const char *workdir; /* -w, or NULL */
 	const char *hostname;
@@ -42,7 +42,7 @@ struct berth_runconfig {
 	gid_t gid;
 	gid_t *additional_gids;
 	size_t n_additional_gids;
-	char *stop_signal;         /* NULL when the image has none */
+	char *stop_signal;	    /* NULL when the image has none */
 	json_object *exposed_ports; /* owned references, NULL when absent */
 	json_object *volumes;
 	json_object *labels;

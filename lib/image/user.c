@@ -53,8 +53,8 @@ static int read_db(int rootfd, const char *path, char **out, struct berth_error 
 			break;
 		len += (size_t)n;
 		if (len > DB_MAX)
-			return berth_error_set(err, EFBIG, "'/%s' in the image: larger than %u bytes",
-					       path, DB_MAX);
+			return berth_error_set(
+			    err, EFBIG, "'/%s' in the image: larger than %u bytes", path, DB_MAX);
 	}
 	buf[len] = '\0';
 	*out = steal_ptr(&buf);
@@ -103,9 +103,9 @@ static bool lookup(const char *db, const char *key, bool by_id, char *line, size
 		if (n < size) {
 			memcpy(line, p, n);
 			line[n] = '\0';
-			if (split(line, e) &&
-			    (by_id ? parse_id(e->fields[2], &id) && parse_id(key, &want) && id == want
-				   : strcmp(e->fields[0], key) == 0))
+			if (split(line, e) && (by_id ? parse_id(e->fields[2], &id) &&
+							   parse_id(key, &want) && id == want
+						     : strcmp(e->fields[0], key) == 0))
 				return true;
 		}
 		p += n + (nl != NULL);
@@ -146,7 +146,8 @@ static int supplementary(const char *db, const char *user, gid_t **gids, size_t 
 		if (len < sizeof(line)) {
 			memcpy(line, p, len);
 			line[len] = '\0';
-			if (split(line, &e) && parse_id(e.fields[2], &id) && member_of(e.fields[3], user)) {
+			if (split(line, &e) && parse_id(e.fields[2], &id) &&
+			    member_of(e.fields[3], user)) {
 				gid_t *v = realloc(*gids, (*n + 1) * sizeof(gid_t));
 
 				if (v == NULL)
@@ -196,8 +197,9 @@ static int resolve_user(const char *passwd_db, const char *u, uid_t *uid, gid_t 
 		return 0;
 	}
 	if (!numeric)
-		return berth_error_set(err, ENOENT, "unable to find user %s: no matching entries "
-						    "in passwd file",
+		return berth_error_set(err, ENOENT,
+				       "unable to find user %s: no matching entries "
+				       "in passwd file",
 				       u);
 	*uid = (uid_t)v;
 	*gid = 0;

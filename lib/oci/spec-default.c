@@ -30,12 +30,12 @@ static json_object *mounts(bool rootless)
 	static const char *const proc[] = { "nosuid", "noexec", "nodev", NULL };
 	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k",
 					   NULL };
-	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-					   "mode=0620", "gid=5", NULL };
-	static const char *const pts_rootless[] = { "nosuid", "noexec", "newinstance",
+	static const char *const pts[] = { "nosuid",	"noexec", "newinstance", "ptmxmode=0666",
+					   "mode=0620", "gid=5",  NULL };
+	static const char *const pts_rootless[] = { "nosuid",	     "noexec",	  "newinstance",
 						    "ptmxmode=0666", "mode=0620", NULL };
-	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-					   NULL };
+	static const char *const shm[] = { "nosuid",	"noexec",      "nodev",
+					   "mode=1777", "size=65536k", NULL };
 	static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
 	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
 	static const char *const cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
@@ -86,8 +86,9 @@ static json_object *process(void)
 
 static json_object *namespaces(bool rootless)
 {
-	static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup",
-					     NULL };
+	static const char *const types[] = {
+		"pid", "network", "ipc", "uts", "mount", "cgroup", NULL
+	};
 	json_object *a = json_object_new_array();
 
 	for (const char *const *t = types; *t != NULL; t++) {
@@ -118,12 +119,20 @@ static json_object *id_map(unsigned host)
 
 static json_object *linux_section(bool rootless, uid_t uid, gid_t gid)
 {
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-		"/proc/scsi", "/sys/devices/virtual/powercap", NULL
-	};
-	static const char *const ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+	static const char *const masked[] = { "/proc/acpi",
+					      "/proc/asound",
+					      "/proc/kcore",
+					      "/proc/keys",
+					      "/proc/latency_stats",
+					      "/proc/timer_list",
+					      "/proc/timer_stats",
+					      "/proc/sched_debug",
+					      "/sys/firmware",
+					      "/proc/scsi",
+					      "/sys/devices/virtual/powercap",
+					      NULL };
+	static const char *const ro[] = { "/proc/bus",		 "/proc/fs",
+					  "/proc/irq",		 "/proc/sys",
 					  "/proc/sysrq-trigger", NULL };
 	json_object *l = json_object_new_object();
 

@@ -42,8 +42,8 @@ static int parse_namespaces(json_object *lx, const char *path, struct berth_spec
 			if (strcmp(type, berth_ns_name((enum berth_ns_type)k)) == 0)
 				t = k;
 		if (t < 0)
-			return berth_error_set(err, EINVAL, "%s.type: unknown namespace \"%s\"",
-					       ip, type);
+			return berth_error_set(err, EINVAL, "%s.type: unknown namespace \"%s\"", ip,
+					       type);
 		if (s->ns[t].present)
 			return berth_error_set(err, EINVAL, "%s.type: duplicate namespace \"%s\"",
 					       ip, type);
@@ -197,9 +197,9 @@ static int parse_propagation(json_object *lx, const char *path, struct berth_spe
 		const char *name;
 		unsigned long flags;
 	} kinds[] = {
-		{ "private", MS_PRIVATE },   { "rprivate", MS_PRIVATE | MS_REC },
-		{ "shared", MS_SHARED },     { "rshared", MS_SHARED | MS_REC },
-		{ "slave", MS_SLAVE },       { "rslave", MS_SLAVE | MS_REC },
+		{ "private", MS_PRIVATE },	 { "rprivate", MS_PRIVATE | MS_REC },
+		{ "shared", MS_SHARED },	 { "rshared", MS_SHARED | MS_REC },
+		{ "slave", MS_SLAVE },		 { "rslave", MS_SLAVE | MS_REC },
 		{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 	};
 	const char *v = NULL;
@@ -231,8 +231,7 @@ static int parse_sysctl(json_object *lx, const char *path, struct berth_spec *s,
 	s->sysctl = calloc((size_t)json_object_object_length(map) + 1, sizeof(*s->sysctl));
 	if (s->sysctl == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	json_object_object_foreach(map, k, val)
-	{
+	json_object_object_foreach (map, k, val) {
 		s->sysctl[i].key = strdup(k);
 		s->sysctl[i].value = strdup(json_object_get_string(val));
 		s->n_sysctl = ++i;
@@ -282,8 +281,9 @@ static int parse_personality(json_object *lx, const char *path, struct berth_spe
 		if ((ret = berth_json_array(o, p, "flags", &flags, err)) < 0)
 			return ret;
 		if (ret == 1 && json_object_array_length(flags) > 0)
-			return berth_error_set(err, ENOTSUP, "%s.flags: personality flags are not "
-							     "supported",
+			return berth_error_set(err, ENOTSUP,
+					       "%s.flags: personality flags are not "
+					       "supported",
 					       p);
 	}
 	s->personality_domain = strdup(dom);

@@ -272,10 +272,10 @@ static int validate(struct berth_mount *m, const char *path, struct berth_error 
 	if (m->idmap && m->kind != BERTH_MOUNT_BIND)
 		return berth_error_set(err, EINVAL,
 				       "%s.options: idmap is supported on bind mounts only", path);
-	if (m->tmpcopyup && (m->kind == BERTH_MOUNT_BIND || m->type == NULL ||
-			     strcmp(m->type, "tmpfs") != 0))
-		return berth_error_set(err, EINVAL,
-				       "%s.options: tmpcopyup is supported on tmpfs mounts only", path);
+	if (m->tmpcopyup &&
+	    (m->kind == BERTH_MOUNT_BIND || m->type == NULL || strcmp(m->type, "tmpfs") != 0))
+		return berth_error_set(
+		    err, EINVAL, "%s.options: tmpcopyup is supported on tmpfs mounts only", path);
 	if (m->idmap && (m->n_uid_maps == 0 || m->n_gid_maps == 0))
 		return berth_error_set(err, EINVAL,
 				       "%s: idmap needs both uidMappings and gidMappings", path);
@@ -306,8 +306,8 @@ static int parse_mount(json_object *obj, const char *path, struct berth_mount *m
 	return ret < 0 ? ret : 0;
 }
 
-int berth_spec_parse_mounts(json_object *arr, const char *path, struct berth_mount **out,
-			    size_t *n, struct berth_error **err)
+int berth_spec_parse_mounts(json_object *arr, const char *path, struct berth_mount **out, size_t *n,
+			    struct berth_error **err)
 {
 	struct berth_mount *v;
 	size_t len;
@@ -350,7 +350,7 @@ void berth_mount_release(struct berth_mount *m)
 json_object *berth_mount_option_names(void)
 {
 	static const char *const extra[] = { "defaults", "bind",   "rbind",
-					     "idmap",    "ridmap", "tmpcopyup" };
+					     "idmap",	 "ridmap", "tmpcopyup" };
 	json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(options); i++)

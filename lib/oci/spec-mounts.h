@@ -12,8 +12,8 @@
  * tmpcopyup refused clearly, ...).  Unknown options are passed on as
  * file-system data, as runc does.
  */
-int berth_spec_parse_mounts(json_object *arr, const char *path, struct berth_mount **out,
-			    size_t *n, struct berth_error **err);
+int berth_spec_parse_mounts(json_object *arr, const char *path, struct berth_mount **out, size_t *n,
+			    struct berth_error **err);
 
 /* Free the members of one mount (not the struct itself). */
 void berth_mount_release(struct berth_mount *m);

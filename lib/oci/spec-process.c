@@ -96,8 +96,8 @@ static int parse_rlimits(json_object *proc, const char *path, struct berth_proce
 					       type);
 		for (size_t j = 0; j < i; j++)
 			if (out->rlimits[j].resource == r->resource)
-				return berth_error_set(err, EINVAL,
-						       "%s.type: duplicate rlimit \"%s\"", ip, type);
+				return berth_error_set(
+				    err, EINVAL, "%s.type: duplicate rlimit \"%s\"", ip, type);
 		if ((ret = berth_json_uint64(rl, ip, "soft", &r->soft, err)) < 0 ||
 		    (ret = berth_json_uint64(rl, ip, "hard", &r->hard, err)) < 0)
 			return ret;
@@ -214,9 +214,12 @@ static int sched_policy_from_name(const char *name)
 		const char *name;
 		int policy;
 	} policies[] = {
-		{ "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO },
-		{ "SCHED_RR", SCHED_RR },       { "SCHED_BATCH", SCHED_BATCH },
-		{ "SCHED_ISO", 4 },             { "SCHED_IDLE", SCHED_IDLE },
+		{ "SCHED_OTHER", SCHED_OTHER },
+		{ "SCHED_FIFO", SCHED_FIFO },
+		{ "SCHED_RR", SCHED_RR },
+		{ "SCHED_BATCH", SCHED_BATCH },
+		{ "SCHED_ISO", 4 },
+		{ "SCHED_IDLE", SCHED_IDLE },
 		{ "SCHED_DEADLINE", 6 },
 	};
 
@@ -229,8 +232,8 @@ static int sched_policy_from_name(const char *name)
 static int sched_flag_from_name(const char *name)
 {
 	static const char *const flags[] = {
-		"SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
-		"SCHED_FLAG_KEEP_POLICY",   "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+		"SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+		"SCHED_FLAG_KEEP_POLICY",    "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
 		"SCHED_FLAG_UTIL_CLAMP_MAX",
 	};
 
@@ -344,7 +347,7 @@ int berth_process_parse(json_object *proc, const char *path, struct berth_proces
 	    (ret = parse_caps(proc, path, &out->caps, err)) < 0 ||
 	    (ret = parse_rlimits(proc, path, out, err)) < 0 ||
 	    (ret = berth_json_bool(proc, path, "noNewPrivileges", &out->no_new_privileges, err)) <
-		    0 ||
+		0 ||
 	    (ret = parse_io_priority(proc, path, &out->io_priority, err)) < 0 ||
 	    (ret = parse_scheduler(proc, path, &out->scheduler, err)) < 0)
 		return ret;

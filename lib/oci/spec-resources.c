@@ -320,8 +320,8 @@ static int device_access(json_object *e, const char *ep, char access[4], struct 
 			access[n++] = *c;
 	access[n] = '\0';
 	if (strspn(s, "rwm") != strlen(s))
-		return berth_error_set(err, EINVAL, "%s.access: '%s' is not a subset of \"rwm\"", ep,
-				       s);
+		return berth_error_set(err, EINVAL, "%s.access: '%s' is not a subset of \"rwm\"",
+				       ep, s);
 	return 0;
 }
 
@@ -345,7 +345,8 @@ static int one_device(json_object *e, const char *ep, void *dst, struct berth_er
 	if (type == NULL)
 		type = "a";
 	if (strcmp(type, "a") != 0 && strcmp(type, "b") != 0 && strcmp(type, "c") != 0)
-		return berth_error_set(err, EINVAL, "%s.type: '%s' is not one of a, b, c", ep, type);
+		return berth_error_set(err, EINVAL, "%s.type: '%s' is not one of a, b, c", ep,
+				       type);
 	d->type = type[0];
 	return 0;
 }
@@ -362,8 +363,7 @@ static int parse_rdma(json_object *o, const char *path, struct berth_resources *
 	r->rdma = calloc(json_object_object_length(map) + 1, sizeof(*r->rdma));
 	if (r->rdma == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	json_object_object_foreach(map, dev, val)
-	{
+	json_object_object_foreach (map, dev, val) {
 		cleanup_free char *dp = berth_json_path(rp, dev);
 		struct berth_res_rdma *d = &r->rdma[r->n_rdma];
 
@@ -390,16 +390,14 @@ static int parse_unified(json_object *o, const char *path, struct berth_resource
 	r->unified = calloc(json_object_object_length(map) + 1, sizeof(*r->unified));
 	if (r->unified == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	json_object_object_foreach(map, key, val)
-	{
+	json_object_object_foreach (map, key, val) {
 		struct berth_res_unified *u = &r->unified[r->n_unified];
 
 		/* A key is a file name in the container's cgroup directory, nothing else. */
 		if (*key == '\0' || strchr(key, '/') != NULL || strcmp(key, ".") == 0 ||
 		    strcmp(key, "..") == 0 || strchr(key, '.') == NULL)
-			return berth_error_set(err, EINVAL,
-					       "%s.unified: '%s' is not a cgroup file name", path,
-					       key);
+			return berth_error_set(
+			    err, EINVAL, "%s.unified: '%s' is not a cgroup file name", path, key);
 		u->key = strdup(key);
 		u->value = strdup(json_object_get_string(val));
 		r->n_unified++;

@@ -34,14 +34,14 @@ struct berth_opt_bool {
 struct berth_res_memory {
 	/* bytes, -1: unlimited; one declaration: the parser walks limit..kernel_tcp */
 	struct berth_opt_i64 limit, reservation, swap, kernel, kernel_tcp;
-	struct berth_opt_u64 swappiness;                                   /* 0..100 */
+	struct berth_opt_u64 swappiness; /* 0..100 */
 	struct berth_opt_bool disable_oom_killer, use_hierarchy, check_before_update;
 };
 
 struct berth_res_cpu {
 	struct berth_opt_u64 shares, burst, period, realtime_period;
 	struct berth_opt_i64 quota, realtime_runtime, idle; /* quota -1: unlimited */
-	char *cpus, *mems;                                  /* NULL: not set */
+	char *cpus, *mems;				    /* NULL: not set */
 };
 
 /* A device weight: leaf_weight/weight 0 when not set (the spec forbids 0 as a value). */

@@ -12,41 +12,42 @@
 
 /* Name tables: NULL-terminated so berth_seccomp_names() can hand them out. */
 static const char *const action_names[] = {
-	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-	"SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-	"SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY",
-	NULL,
+	"SCMP_ACT_KILL",	"SCMP_ACT_KILL_PROCESS",
+	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+	"SCMP_ACT_ERRNO",	"SCMP_ACT_TRACE",
+	"SCMP_ACT_ALLOW",	"SCMP_ACT_LOG",
+	"SCMP_ACT_NOTIFY",	NULL,
 };
 /* SCMP_ACT_KILL is the historical name of KILL_THREAD, as in libseccomp. */
 static const uint32_t action_values[] = {
 	SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD,
-	SCMP_ACT_TRAP,        SCMP_ACT_ERRNO(0),     SCMP_ACT_TRACE(0),
-	SCMP_ACT_ALLOW,       SCMP_ACT_LOG,          SCMP_ACT_NOTIFY,
+	SCMP_ACT_TRAP,	      SCMP_ACT_ERRNO(0),     SCMP_ACT_TRACE(0),
+	SCMP_ACT_ALLOW,	      SCMP_ACT_LOG,	     SCMP_ACT_NOTIFY,
 };
 
 static const char *const op_names[] = {
-	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
+	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",	    "SCMP_CMP_EQ",
 	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
 static const uint32_t op_values[] = {
-	SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT,
-	SCMP_CMP_MASKED_EQ,
+	SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE,	      SCMP_CMP_EQ,
+	SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ,
 };
 
 /* The architectures libseccomp 2.5 knows (the runtime-spec's list). */
 static const char *const arch_names[] = {
-	"SCMP_ARCH_X86",	 "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",	       "SCMP_ARCH_ARM",
-	"SCMP_ARCH_AARCH64",	 "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",     "SCMP_ARCH_MIPS64N32",
-	"SCMP_ARCH_MIPSEL",	 "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-	"SCMP_ARCH_PPC64",	 "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",       "SCMP_ARCH_S390X",
-	"SCMP_ARCH_PARISC",	 "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",    NULL,
+	"SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",	    "SCMP_ARCH_ARM",
+	"SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",	   "SCMP_ARCH_MIPS64",	    "SCMP_ARCH_MIPS64N32",
+	"SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+	"SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",	    "SCMP_ARCH_S390X",
+	"SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",	    NULL,
 };
 static const uint32_t arch_values[] = {
-	SCMP_ARCH_X86,	     SCMP_ARCH_X86_64,	 SCMP_ARCH_X32,		SCMP_ARCH_ARM,
-	SCMP_ARCH_AARCH64,   SCMP_ARCH_MIPS,	 SCMP_ARCH_MIPS64,	SCMP_ARCH_MIPS64N32,
-	SCMP_ARCH_MIPSEL,    SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_PPC,
-	SCMP_ARCH_PPC64,     SCMP_ARCH_PPC64LE,	 SCMP_ARCH_S390,	SCMP_ARCH_S390X,
-	SCMP_ARCH_PARISC,    SCMP_ARCH_PARISC64, SCMP_ARCH_RISCV64,
+	SCMP_ARCH_X86,	   SCMP_ARCH_X86_64,   SCMP_ARCH_X32,	      SCMP_ARCH_ARM,
+	SCMP_ARCH_AARCH64, SCMP_ARCH_MIPS,     SCMP_ARCH_MIPS64,      SCMP_ARCH_MIPS64N32,
+	SCMP_ARCH_MIPSEL,  SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_PPC,
+	SCMP_ARCH_PPC64,   SCMP_ARCH_PPC64LE,  SCMP_ARCH_S390,	      SCMP_ARCH_S390X,
+	SCMP_ARCH_PARISC,  SCMP_ARCH_PARISC64, SCMP_ARCH_RISCV64,
 };
 
 /* Element i is the flag 1 << i (enum berth_seccomp_flags). */
@@ -133,9 +134,9 @@ static int parse_action(json_object *obj, const char *path, const char *akey, co
 	else if (*out == SCMP_ACT_TRACE(0))
 		*out = SCMP_ACT_TRACE((uint32_t)ret_code);
 	else if (ret > 0)
-		return berth_error_set(err, EINVAL,
-				       "%s: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s",
-				       ep, name);
+		return berth_error_set(
+		    err, EINVAL, "%s: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s", ep,
+		    name);
 	return 0;
 }
 
@@ -205,8 +206,8 @@ static int parse_listener(json_object *obj, const char *path, struct berth_secco
 	if (ret > 0 && *listener == '\0')
 		return berth_error_set(err, EINVAL, "%s: must not be empty", lp);
 	if (ret > 0 && strlen(listener) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return berth_error_set(err, ENAMETOOLONG, "%s: \"%s\" is too long for a unix socket",
-				       lp, listener);
+		return berth_error_set(err, ENAMETOOLONG,
+				       "%s: \"%s\" is too long for a unix socket", lp, listener);
 	ret = berth_json_string(obj, path, "listenerMetadata", &meta, err);
 	if (ret < 0)
 		return ret;
@@ -325,8 +326,8 @@ static int parse_rules(json_object *obj, const char *path, struct berth_seccomp 
 			return ret;
 		/* The notify fd must go somewhere, or the syscall would block forever. */
 		if (r->action == SCMP_ACT_NOTIFY && s->listener_path == NULL)
-			return berth_error_set(err, EINVAL, "%s.action: SCMP_ACT_NOTIFY requires %s",
-					       ip, lp);
+			return berth_error_set(err, EINVAL,
+					       "%s.action: SCMP_ACT_NOTIFY requires %s", ip, lp);
 	}
 	return 0;
 }

@@ -30,12 +30,12 @@ enum berth_seccomp_flags {
 struct berth_seccomp_arg {
 	unsigned int index; /* syscall argument, 0..5 */
 	enum scmp_compare op;
-	uint64_t value;     /* libseccomp datum_a (the mask for SCMP_CMP_MASKED_EQ) */
+	uint64_t value;	    /* libseccomp datum_a (the mask for SCMP_CMP_MASKED_EQ) */
 	uint64_t value_two; /* libseccomp datum_b (0 when absent) */
 };
 
 struct berth_seccomp_rule {
-	char **names;   /* NULL-terminated, at least one */
+	char **names;	 /* NULL-terminated, at least one */
 	uint32_t action; /* libseccomp action value, errno / trace data included */
 	struct berth_seccomp_arg *args;
 	size_t n_args;
@@ -43,11 +43,11 @@ struct berth_seccomp_rule {
 
 struct berth_seccomp {
 	uint32_t default_action; /* libseccomp action value, never SCMP_ACT_NOTIFY */
-	uint32_t *archs;         /* SCMP_ARCH_* tokens, in document order */
+	uint32_t *archs;	 /* SCMP_ARCH_* tokens, in document order */
 	size_t n_archs;
-	unsigned int flags;       /* enum berth_seccomp_flags */
-	char *listener_path;      /* NULL when absent; set whenever a rule uses NOTIFY */
-	char *listener_metadata;  /* NULL when absent; only set with listener_path */
+	unsigned int flags;	 /* enum berth_seccomp_flags */
+	char *listener_path;	 /* NULL when absent; set whenever a rule uses NOTIFY */
+	char *listener_metadata; /* NULL when absent; only set with listener_path */
 	struct berth_seccomp_rule *rules;
 	size_t n_rules;
 };

@@ -179,8 +179,7 @@ static int validate(struct berth_spec *s, struct berth_error **err)
 	return 0;
 }
 
-int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out,
-		     struct berth_error **err)
+int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out, struct berth_error **err)
 {
 	struct berth_spec *s;
 	json_object *root = NULL;
@@ -212,8 +211,7 @@ int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out,
 	return 0;
 }
 
-int berth_spec_load(int dirfd, const char *path, struct berth_spec **out,
-		    struct berth_error **err)
+int berth_spec_load(int dirfd, const char *path, struct berth_spec **out, struct berth_error **err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;

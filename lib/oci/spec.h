@@ -16,7 +16,7 @@
 
 #include "util/error.h"
 
-struct berth_seccomp;   /* oci/spec-seccomp.h */
+struct berth_seccomp;	/* oci/spec-seccomp.h */
 struct berth_resources; /* oci/spec-resources.h */
 
 enum berth_ns_type {
@@ -103,12 +103,12 @@ struct berth_mount {
 	char *type;   /* may be NULL */
 	char *source; /* may be NULL */
 	enum berth_mount_kind kind;
-	bool recursive;          /* rbind */
-	unsigned long flags;     /* MS_* to set */
-	unsigned long clear;     /* MS_* explicitly cleared (e.g. "rw", "suid") */
-	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) */
+	bool recursive;		     /* rbind */
+	unsigned long flags;	     /* MS_* to set */
+	unsigned long clear;	     /* MS_* explicitly cleared (e.g. "rw", "suid") */
+	unsigned long propagation;   /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) */
 	uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* for recursive r* options */
-	char *data;              /* file-system options passed to mount(2) */
+	char *data;		     /* file-system options passed to mount(2) */
 	bool idmap, ridmap;
 	bool tmpcopyup; /* tmpfs starts with what the image had at the destination */
 	struct berth_id_map *uid_maps, *gid_maps;
@@ -196,8 +196,7 @@ int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out,
 		     struct berth_error **err);
 
 /* Read @path (relative to @dirfd) and parse it; capped at 4 MiB. */
-int berth_spec_load(int dirfd, const char *path, struct berth_spec **out,
-		    struct berth_error **err);
+int berth_spec_load(int dirfd, const char *path, struct berth_spec **out, struct berth_error **err);
 
 /* Parse a process object alone (exec -p process.json). */
 int berth_process_parse(json_object *obj, const char *path, struct berth_process *out,
@@ -207,13 +206,13 @@ void berth_process_release(struct berth_process *p);
 void berth_spec_free(struct berth_spec *spec);
 
 /* Name <-> number tables shared by the parsers and `features`. */
-int berth_cap_from_name(const char *name);      /* "CAP_SYS_ADMIN" -> 21, or -1 */
-const char *berth_cap_name(int cap);            /* NULL when unknown */
-int berth_cap_last(void);                       /* highest known capability */
-int berth_rlimit_from_name(const char *name);   /* "RLIMIT_NOFILE" -> 7, or -1 */
+int berth_cap_from_name(const char *name);    /* "CAP_SYS_ADMIN" -> 21, or -1 */
+const char *berth_cap_name(int cap);	      /* NULL when unknown */
+int berth_cap_last(void);		      /* highest known capability */
+int berth_rlimit_from_name(const char *name); /* "RLIMIT_NOFILE" -> 7, or -1 */
 const char *berth_rlimit_name(int resource);
 const char *berth_ns_name(enum berth_ns_type t); /* the spec's type string */
-int berth_ns_clone_flag(enum berth_ns_type t);   /* CLONE_NEW* */
+int berth_ns_clone_flag(enum berth_ns_type t);	 /* CLONE_NEW* */
 const char *berth_hook_name(enum berth_hook_kind k);
 
 #endif

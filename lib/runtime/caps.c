@@ -51,15 +51,14 @@ static int refuse(uint64_t mask, const char *set, const char *need, struct berth
 	for (int cap = 0; cap <= berth_cap_last(); cap++) {
 		if (mask & (UINT64_C(1) << cap))
 			return berth_error_set(err, EINVAL,
-					       "process.capabilities.%s: %s must also be in %s", set,
-					       berth_cap_name(cap), need);
+					       "process.capabilities.%s: %s must also be in %s",
+					       set, berth_cap_name(cap), need);
 	}
 	return 0;
 }
 
 /* The kernel refuses these combinations; say which capability is wrong. */
-static int check_sets(const struct berth_capabilities *c, uint64_t known,
-		      struct berth_error **err)
+static int check_sets(const struct berth_capabilities *c, uint64_t known, struct berth_error **err)
 {
 	int ret;
 

@@ -65,8 +65,9 @@ static int load_config(struct creation *c, struct berth_error **err)
 	if (!c->spec->has_process)
 		return berth_error_set(err, EINVAL, "config.json: process: required to create");
 	if (c->spec->process.terminal && c->o->console_socket == NULL && c->o->console_fd == NULL)
-		return berth_error_set(err, EINVAL, "process.terminal is true: --console-socket "
-						    "is required to hand out the terminal");
+		return berth_error_set(err, EINVAL,
+				       "process.terminal is true: --console-socket "
+				       "is required to hand out the terminal");
 	{
 		bool ns[BERTH_NS_COUNT];
 
@@ -223,7 +224,7 @@ static int runtime_hooks(struct creation *c, struct berth_error **err)
 	state = state_json_string(c, BERTH_STATUS_CREATING);
 	if ((ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_PRESTART, state, err)) < 0 ||
 	    (ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_CREATE_RUNTIME, state, err)) <
-		    0)
+		0)
 		return ret;
 	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, state);
 }
@@ -270,7 +271,8 @@ static int follow_init(struct creation *c, struct berth_error **err)
 	if (ret < 0)
 		return ret;
 	c->init = m.value;
-	if ((ret = release_stage1(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
+	if ((ret = release_stage1(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 ||
+	    (ret = hand_out_fds(c, err)) < 0 ||
 	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
 		return ret;
 	return 0;
@@ -334,11 +336,15 @@ static void release(struct creation *c)
 	free(c->st.cgroup);
 }
 
-int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
-			   struct berth_error **err)
+int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct berth_error **err)
 {
 	struct creation c = {
-		.o = o, .dirfd = -1, .sync = { -1, -1 }, .fifo = -1, .stage1 = -1, .init = -1,
+		.o = o,
+		.dirfd = -1,
+		.sync = { -1, -1 },
+		.fifo = -1,
+		.stage1 = -1,
+		.init = -1,
 	};
 	int ret;
 
@@ -347,8 +353,11 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
 	ret = load_config(&c, err);
 	if (ret == 0) {
 		c.st = (struct berth_state){
-			.id = (char *)o->id, .bundle = c.bundle, .rootfs = c.rootfs,
-			.created = berth_now_rfc3339(), .owner = geteuid(),
+			.id = (char *)o->id,
+			.bundle = c.bundle,
+			.rootfs = c.rootfs,
+			.created = berth_now_rfc3339(),
+			.owner = geteuid(),
 			.annotations = c.spec->annotations,
 		};
 		ret = make_fifo(&c, err);

@@ -11,12 +11,12 @@
 /* The OCI lifecycle operations, as `berth-runc` and later `berth` call them. */
 
 struct berth_create_opts {
-	const char *root;           /* state root */
+	const char *root; /* state root */
 	const char *id;
-	const char *bundle;         /* directory holding config.json */
+	const char *bundle;	    /* directory holding config.json */
 	const char *console_socket; /* where the pty master goes when process.terminal is true */
-	int *console_fd;            /* or, without a socket: the master is returned here */
-	const char *pid_file;       /* written with the init's pid, or NULL */
+	int *console_fd;	    /* or, without a socket: the master is returned here */
+	const char *pid_file;	    /* written with the init's pid, or NULL */
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
@@ -24,8 +24,7 @@ struct berth_create_opts {
 };
 
 /* create: the init waits for `start` on the exec fifo.  *pid gets its pid. */
-int berth_container_create(const struct berth_create_opts *o, pid_t *pid,
-			   struct berth_error **err);
+int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct berth_error **err);
 
 /*
  * start: let a created container exec its process; runs the poststart hooks,
@@ -43,12 +42,11 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
  * run the poststop hooks (their failures are warnings, in *warn).  @force
  * kills a running one first.
  */
-int berth_container_delete(const char *root, const char *id, bool force,
-			   struct berth_error **warn, struct berth_error **err);
+int berth_container_delete(const char *root, const char *id, bool force, struct berth_error **warn,
+			   struct berth_error **err);
 
 /* pause / resume through the cgroup freezer. */
-int berth_container_pause(const char *root, const char *id, bool pause,
-			  struct berth_error **err);
+int berth_container_pause(const char *root, const char *id, bool pause, struct berth_error **err);
 
 /*
  * Wait for the init (a child of the caller after create) and return its

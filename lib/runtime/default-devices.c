@@ -9,9 +9,9 @@
 #include "util/cleanup.h"
 
 static const struct berth_res_device_rule defaults[] = {
-	{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },  { true, 'c', 1, 3, "rwm" },
-	{ true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },
-	{ true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },  { true, 'c', 5, 2, "rwm" },
+	{ true, 'c', -1, -1, "m" },    { true, 'b', -1, -1, "m" }, { true, 'c', 1, 3, "rwm" },
+	{ true, 'c', 1, 5, "rwm" },    { true, 'c', 1, 7, "rwm" }, { true, 'c', 1, 8, "rwm" },
+	{ true, 'c', 1, 9, "rwm" },    { true, 'c', 5, 0, "rwm" }, { true, 'c', 5, 2, "rwm" },
 	{ true, 'c', 136, -1, "rwm" },
 };
 

@@ -143,8 +143,7 @@ static int dev_links_and_dirs(int devfd, struct berth_error **err)
 	if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
 		return berth_error_errno(err, "symlink '/dev/ptmx'");
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(dev_links); i++)
-		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 &&
-		    errno != EEXIST)
+		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 && errno != EEXIST)
 			return berth_error_errno(err, "symlink '/dev/%s'", dev_links[i].name);
 	if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", devfd, "core") < 0 &&
 	    errno != EEXIST)

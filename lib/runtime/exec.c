@@ -96,8 +96,8 @@ __attribute__((noreturn)) static void exec_process(const struct joiner *j)
 	if (ret == 0 && j->o->process->terminal)
 		ret = open_terminal(j->sync, j->o->process, &err);
 	if (ret == 0)
-		ret = berth_process_prepare(j->spec, j->o->process, j->o->preserve_fds, j->sync, &exe,
-					    &err);
+		ret = berth_process_prepare(j->spec, j->o->process, j->o->preserve_fds, j->sync,
+					    &exe, &err);
 	if (ret == 0) {
 		berth_sync_send(j->sync, BERTH_SYNC_READY, 0, -1, NULL);
 		berth_process_exec(j->spec, j->o->process, exe, &err);
@@ -147,15 +147,13 @@ static int enter_cgroup(const struct berth_state *st, pid_t pid, struct berth_er
 	return ret;
 }
 
-static int check_running(const char *root, const struct berth_state *st,
-			 struct berth_error **err)
+static int check_running(const char *root, const struct berth_state *st, struct berth_error **err)
 {
 	enum berth_status s = berth_state_status(root, st);
 
 	if (s == BERTH_STATUS_CREATED || s == BERTH_STATUS_RUNNING)
 		return 0;
-	return berth_error_set(err, EBUSY, "cannot exec in a %s container",
-			       berth_status_name(s));
+	return berth_error_set(err, EBUSY, "cannot exec in a %s container", berth_status_name(s));
 }
 
 /* The parent's side: cgroup, then the pid, terminal and readiness of the process. */
@@ -176,8 +174,8 @@ static int hand_out_pty(const struct berth_exec_opts *o, int sync, struct berth_
 }
 
 /* A NOTIFY profile: the listener goes to listenerPath with the exec'd process's state. */
-static int hand_out_listener(const struct berth_spec *spec, const struct berth_state *st,
-			     pid_t pid, int sync, struct berth_error **err)
+static int hand_out_listener(const struct berth_spec *spec, const struct berth_state *st, pid_t pid,
+			     int sync, struct berth_error **err)
 {
 	struct berth_state mine = *st;
 	struct berth_sync_msg m;

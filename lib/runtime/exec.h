@@ -11,8 +11,8 @@ struct berth_exec_opts {
 	const char *root;
 	const char *id;
 	const struct berth_process *process; /* what to run, complete */
-	const char *console_socket;          /* where the pty master goes with process->terminal */
-	int *console_fd;                     /* or, without a socket: returned here */
+	const char *console_socket;	     /* where the pty master goes with process->terminal */
+	int *console_fd;		     /* or, without a socket: returned here */
 	const char *pid_file;
 	bool detach;
 	int preserve_fds;

@@ -21,7 +21,7 @@ extern char **environ;
 
 /* One running hook, as the parent sees it. */
 struct hook_run {
-	int in;    /* our end of the hook's stdin (a socket: MSG_NOSIGNAL spares us SIGPIPE) */
+	int in;	   /* our end of the hook's stdin (a socket: MSG_NOSIGNAL spares us SIGPIPE) */
 	int out;   /* read end of the hook's stdout+stderr */
 	int pidfd; /* readable once the hook has exited */
 	pid_t pid;
@@ -184,7 +184,11 @@ static void run_release(struct hook_run *r)
 
 static int run_one(const struct berth_hook *h, const char *state, struct berth_error **err)
 {
-	struct hook_run r = { .in = -1, .out = -1, .pidfd = -1, .pid = -1, .state = state,
+	struct hook_run r = { .in = -1,
+			      .out = -1,
+			      .pidfd = -1,
+			      .pid = -1,
+			      .state = state,
 			      .state_len = strlen(state) };
 	struct timespec deadline;
 	int ret, status = 0;

@@ -50,8 +50,8 @@ static int join_namespaces(const struct berth_spec *s, struct berth_error **err)
 {
 	int fds[BERTH_NS_COUNT];
 	/* The user namespace first: it owns the others and grants the rights to join them. */
-	static const enum berth_ns_type order[] = { BERTH_NS_USER,  BERTH_NS_PID, BERTH_NS_UTS,
-						    BERTH_NS_IPC,   BERTH_NS_NET, BERTH_NS_CGROUP,
+	static const enum berth_ns_type order[] = { BERTH_NS_USER, BERTH_NS_PID,  BERTH_NS_UTS,
+						    BERTH_NS_IPC,  BERTH_NS_NET,  BERTH_NS_CGROUP,
 						    BERTH_NS_TIME, BERTH_NS_MOUNT };
 	int ret = 0;
 
@@ -205,8 +205,7 @@ static int creation_hooks(const struct berth_launch *l, struct berth_error **err
 	}
 	if (l->spec->hooks.n[BERTH_HOOK_CREATE_CONTAINER] == 0)
 		return 0;
-	return berth_hooks_run_kind(&l->spec->hooks, BERTH_HOOK_CREATE_CONTAINER, state_json,
-				    err);
+	return berth_hooks_run_kind(&l->spec->hooks, BERTH_HOOK_CREATE_CONTAINER, state_json, err);
 }
 
 /* Like runc, create a missing process.cwd while the root is still writable. */
@@ -251,8 +250,7 @@ static int setup_rootfs(const struct berth_launch *l, const char *self_cgroup,
 		return berth_error_set(err, EINVAL,
 				       "linux.namespaces: a mount namespace is required");
 	if ((ret = berth_rootfs_mount(s, &o, err)) < 0 || (ret = make_cwd(l, err)) < 0 ||
-	    (ret = creation_hooks(l, err)) < 0 ||
-	    (ret = berth_rootfs_pivot(s, &o, err)) < 0)
+	    (ret = creation_hooks(l, err)) < 0 || (ret = berth_rootfs_pivot(s, &o, err)) < 0)
 		return ret;
 	return 0;
 }
@@ -284,7 +282,8 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	int ret;
 
 	/* Speak only once the parent has stage-1's PID message: one socket, one order. */
-	if ((ret = wait_go(l->sync, err)) < 0 || (!l->no_new_keyring && (ret = berth_join_session_keyring(l->id, err)) < 0))
+	if ((ret = wait_go(l->sync, err)) < 0 ||
+	    (!l->no_new_keyring && (ret = berth_join_session_keyring(l->id, err)) < 0))
 		return ret;
 	/* Our real cgroup paths, for binding them where cgroupfs cannot be mounted fresh. */
 	if ((ret = berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 65536, &self_cgroup, NULL,
@@ -332,8 +331,7 @@ void berth_launch_init(const struct berth_launch *l)
 	if (wait_start(l->fifo, &err) < 0)
 		goto fail;
 	if (l->spec->hooks.n[BERTH_HOOK_START_CONTAINER] > 0 &&
-	    berth_hooks_run_kind(&l->spec->hooks, BERTH_HOOK_START_CONTAINER, state_json,
-				 &err) < 0)
+	    berth_hooks_run_kind(&l->spec->hooks, BERTH_HOOK_START_CONTAINER, state_json, &err) < 0)
 		goto fail;
 	berth_process_exec(l->spec, &l->spec->process, exe, &err);
 fail:

@@ -20,11 +20,11 @@
 
 struct berth_launch {
 	const struct berth_spec *spec;
-	const char *bundle;    /* absolute */
-	const char *rootfs;    /* absolute host path of the root */
-	int sync;              /* child end of the sync socket */
-	int fifo;              /* exec fifo, opened O_RDWR; -1 for exec */
-	int preserve_fds;      /* fds 3..3+n-1 are passed to the process */
+	const char *bundle; /* absolute */
+	const char *rootfs; /* absolute host path of the root */
+	int sync;	    /* child end of the sync socket */
+	int fifo;	    /* exec fifo, opened O_RDWR; -1 for exec */
+	int preserve_fds;   /* fds 3..3+n-1 are passed to the process */
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *id;
@@ -55,7 +55,6 @@ int berth_process_exec(const struct berth_spec *spec, const struct berth_process
 int berth_join_session_keyring(const char *id, struct berth_error **err);
 
 /* Find @file in PATH of @env (or a default PATH) as execvp would; the caller frees. */
-int berth_find_executable(const char *file, char *const *env, char **out,
-			  struct berth_error **err);
+int berth_find_executable(const char *file, char *const *env, char **out, struct berth_error **err);
 
 #endif

@@ -182,8 +182,8 @@ out:
 	return ret;
 }
 
-int berth_container_delete(const char *root, const char *id, bool force,
-			   struct berth_error **warn, struct berth_error **err)
+int berth_container_delete(const char *root, const char *id, bool force, struct berth_error **warn,
+			   struct berth_error **err)
 {
 	struct berth_state *st = NULL;
 	enum berth_status status;
@@ -208,8 +208,7 @@ int berth_container_delete(const char *root, const char *id, bool force,
 	return ret;
 }
 
-int berth_container_pause(const char *root, const char *id, bool pause,
-			  struct berth_error **err)
+int berth_container_pause(const char *root, const char *id, bool pause, struct berth_error **err)
 {
 	struct berth_state *st = NULL;
 	struct berth_cgroup *cg = NULL;

@@ -145,9 +145,12 @@ void berth_mnt_flags_to_attr(unsigned long set, unsigned long clear, uint64_t *a
 		unsigned long ms;
 		uint64_t attr;
 	} map[] = {
-		{ MS_RDONLY, MOUNT_ATTR_RDONLY },	  { MS_NOSUID, MOUNT_ATTR_NOSUID },
-		{ MS_NODEV, MOUNT_ATTR_NODEV },		  { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },
+		{ MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },
+		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+		{ MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
 	};
 
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(map); i++) {
@@ -233,7 +236,8 @@ static int config_sb_flags(int fsfd, const char *type, unsigned long ms_flags,
 	 */
 
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(sb); i++)
-		if ((ms_flags & sb[i].ms) && fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+		if ((ms_flags & sb[i].ms) &&
+		    fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
 			return fs_error(fsfd, type, sb[i].name, err);
 	return 0;
 }
@@ -265,7 +269,8 @@ int berth_mnt_fsmount(const char *type, const char *source, const char *data,
 
 int berth_mnt_attach(int treefd, int destfd, const char *what, struct berth_error **err)
 {
-	if (move_mount(treefd, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (move_mount(treefd, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0)
 		return berth_error_errno(err, "attach mount on '%s'", what);
 	return 0;
 }

@@ -63,8 +63,8 @@ int berth_mnt_attach(int treefd, int destfd, const char *what, struct berth_erro
 struct berth_mnt_attr {
 	uint64_t set, clr;    /* MOUNT_ATTR_* */
 	uint64_t propagation; /* MS_PRIVATE/MS_SHARED/MS_SLAVE/MS_UNBINDABLE or 0 */
-	int userns_fd;        /* with MOUNT_ATTR_IDMAP in @set, else -1 */
-	bool recursive;       /* AT_RECURSIVE */
+	int userns_fd;	      /* with MOUNT_ATTR_IDMAP in @set, else -1 */
+	bool recursive;	      /* AT_RECURSIVE */
 };
 
 /* mount_setattr on the mount @fd refers to; a no-op when nothing is asked. */

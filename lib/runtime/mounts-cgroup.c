@@ -35,7 +35,7 @@
 struct hierarchy {
 	char name[4096]; /* directory name under the destination, "cpu" or "unified" */
 	char fstype[64]; /* "cgroup" or "cgroup2" */
-	char data[256];  /* super options without rw/ro: "cpu", "name=systemd" */
+	char data[256];	 /* super options without rw/ro: "cpu", "name=systemd" */
 };
 
 /* Keep the super options that select the hierarchy. */
@@ -134,8 +134,7 @@ static char *own_path(const struct hierarchy *h, const char *self)
 			continue;
 		*path++ = '\0';
 		ctrl++;
-		if (strcmp(h->fstype, "cgroup2") == 0 ? *ctrl == '\0'
-						       : strcmp(ctrl, h->data) == 0)
+		if (strcmp(h->fstype, "cgroup2") == 0 ? *ctrl == '\0' : strcmp(ctrl, h->data) == 0)
 			return strdup(path);
 	}
 	return NULL;

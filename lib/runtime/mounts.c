@@ -27,8 +27,9 @@ static int configure(int treefd, const struct berth_mount *m, bool flags_too,
 		     struct berth_error **err)
 {
 	struct berth_mnt_attr top = { .userns_fd = -1 };
-	struct berth_mnt_attr rec = { .set = m->attr_set, .clr = m->attr_clr, .userns_fd = -1,
-				      .recursive = true };
+	struct berth_mnt_attr rec = {
+		.set = m->attr_set, .clr = m->attr_clr, .userns_fd = -1, .recursive = true
+	};
 	int ret;
 
 	if (flags_too) {
@@ -139,8 +140,8 @@ static int do_remount(int rootfd, const struct berth_mount *m, struct berth_erro
 		errno = -fd;
 		return berth_error_errno(err, "'%s'", m->destination);
 	}
-	ret = berth_mnt_remount_fd(fd, m->destination, (m->flags & ~MS_REMOUNT) | bind, m->data,
-				   err);
+	ret =
+	    berth_mnt_remount_fd(fd, m->destination, (m->flags & ~MS_REMOUNT) | bind, m->data, err);
 	if (ret < 0)
 		return ret;
 	return configure(fd, m, false, err);
@@ -153,7 +154,8 @@ static int copy_up(int rootfd, int tree, const struct berth_mount *m, struct ber
 	cleanup_close int dst = -1;
 
 	if (m->type == NULL || strcmp(m->type, "tmpfs") != 0)
-		return berth_error_set(err, EINVAL, "'%s': tmpcopyup needs a tmpfs", m->destination);
+		return berth_error_set(err, EINVAL, "'%s': tmpcopyup needs a tmpfs",
+				       m->destination);
 	src = berth_openat_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0);
 	if (src == -ENOENT)
 		return 0;

@@ -148,9 +148,8 @@ int berth_process_set_ioprio(const struct berth_io_priority *io, struct berth_er
 		return berth_error_set(err, EINVAL, "process.ioPriority.class: unknown class %d",
 				       io->class);
 	if (io->priority < 0 || io->priority > 7)
-		return berth_error_set(err, EINVAL,
-				       "process.ioPriority.priority: %d is outside 0..7",
-				       io->priority);
+		return berth_error_set(
+		    err, EINVAL, "process.ioPriority.priority: %d is outside 0..7", io->priority);
 	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
 		    (io->class << IOPRIO_CLASS_SHIFT) | io->priority) < 0)
 		return berth_error_errno(err, "process.ioPriority: ioprio_set %s priority %d", name,

@@ -47,8 +47,7 @@ static bool is_executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-int berth_find_executable(const char *file, char *const *env, char **out,
-			  struct berth_error **err)
+int berth_find_executable(const char *file, char *const *env, char **out, struct berth_error **err)
 {
 	cleanup_free char *dirs = NULL;
 	char *save = NULL;

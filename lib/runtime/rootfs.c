@@ -22,11 +22,10 @@
  * createContainer hooks, the pivot and the finishing touches.
  */
 
-static int prepare_root(const struct berth_spec *spec, const char *rootfs,
-			struct berth_error **err)
+static int prepare_root(const struct berth_spec *spec, const char *rootfs, struct berth_error **err)
 {
-	unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation
-						      : MS_SLAVE | MS_REC;
+	unsigned long prop =
+	    spec->rootfs_propagation ? spec->rootfs_propagation : MS_SLAVE | MS_REC;
 	struct berth_mnt_attr private = { .propagation = MS_PRIVATE, .userns_fd = -1 };
 	cleanup_close int parent = -1;
 

@@ -19,11 +19,11 @@
 
 struct berth_rootfs_opts {
 	const char *rootfs;  /* absolute host path of the root (root.path resolved) */
-	bool userns;         /* own user namespace: bind devices from the host, no mknod */
-	bool new_netns;      /* own network namespace: sysfs can be mounted, else /sys is bound */
+	bool userns;	     /* own user namespace: bind devices from the host, no mknod */
+	bool new_netns;	     /* own network namespace: sysfs can be mounted, else /sys is bound */
 	const char *console; /* host path of the pty slave to bind on /dev/console, or NULL */
-	bool no_pivot;       /* MS_MOVE + chroot instead of pivot_root (runc --no-pivot) */
-	bool cgroupns;       /* the init has its own cgroup namespace */
+	bool no_pivot;	     /* MS_MOVE + chroot instead of pivot_root (runc --no-pivot) */
+	bool cgroupns;	     /* the init has its own cgroup namespace */
 	const char *self_cgroup; /* /proc/self/cgroup as read before unsharing it */
 	const char *mount_label; /* linux.mountLabel when SELinux is enabled, else NULL */
 };

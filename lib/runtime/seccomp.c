@@ -158,8 +158,9 @@ int berth_seccomp_load(const struct berth_seccomp *s, int *notify_fd, struct ber
 
 	ctx = seccomp_init(s->default_action);
 	if (ctx == NULL)
-		return berth_error_set(err, EINVAL, "seccomp: cannot initialise a filter with "
-						    "default action 0x%x",
+		return berth_error_set(err, EINVAL,
+				       "seccomp: cannot initialise a filter with "
+				       "default action 0x%x",
 				       s->default_action);
 	ret = set_attrs(ctx, s, err);
 	if (ret >= 0)

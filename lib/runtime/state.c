@@ -25,8 +25,9 @@ int berth_state_check_id(const char *id, struct berth_error **err)
 	size_t len = strlen(id);
 
 	if (len == 0 || len > 1024)
-		return berth_error_set(err, EINVAL, "invalid container id: must be 1 to 1024 "
-						    "characters");
+		return berth_error_set(err, EINVAL,
+				       "invalid container id: must be 1 to 1024 "
+				       "characters");
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		goto bad;
 	for (size_t i = 0; i < len; i++) {
@@ -175,8 +176,10 @@ int berth_state_load(const char *root, const char *id, struct berth_state **out,
 	ret = berth_json_parse_file(dfd, "state.json", STATE_MAX_BYTES, &o, err);
 	if (ret == -ENOENT) {
 		berth_error_clear(err);
-		return berth_error_set(err, ENOENT, "container \"%s\" is still being created or "
-						    "its creation failed", id);
+		return berth_error_set(err, ENOENT,
+				       "container \"%s\" is still being created or "
+				       "its creation failed",
+				       id);
 	}
 	if (ret < 0)
 		return berth_error_prefix(err, "container \"%s\"", id);
@@ -231,8 +234,9 @@ uint64_t berth_proc_start_time(pid_t pid)
 	/* Field 3 (state) follows; a zombie has exited. */
 	if (p[2] == 'Z' || p[2] == 'X')
 		return 0;
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-			  "%*d %*d %llu",
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+		   "%*d %*d %llu",
 		   &t) != 1)
 		return 0;
 	return t;
@@ -281,8 +285,8 @@ json_object *berth_state_to_json(const struct berth_state *st, enum berth_status
 	json_object_object_add(o, "ociVersion", json_object_new_string(BERTH_OCI_VERSION));
 	add_str(o, "id", st->id);
 	add_str(o, "status", berth_status_name(status));
-	json_object_object_add(o, "pid", json_object_new_int64(
-						 status == BERTH_STATUS_STOPPED ? 0 : st->pid));
+	json_object_object_add(o, "pid",
+			       json_object_new_int64(status == BERTH_STATUS_STOPPED ? 0 : st->pid));
 	add_str(o, "bundle", st->bundle);
 	add_str(o, "rootfs", st->rootfs);
 	add_str(o, "created", st->created);

@@ -35,7 +35,7 @@ struct berth_state {
 	char *cgroup;  /* berth_cgroup_save() string, or NULL */
 	uid_t owner;
 	pid_t pid;
-	uint64_t start_time; /* of @pid, from /proc/<pid>/stat, against pid reuse */
+	uint64_t start_time;	  /* of @pid, from /proc/<pid>/stat, against pid reuse */
 	json_object *annotations; /* owned */
 };
 

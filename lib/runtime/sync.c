@@ -89,8 +89,7 @@ void berth_sync_send_error(int sock, struct berth_error *err)
 	berth_error_free(err);
 }
 
-int berth_sync_expect(int sock, uint32_t type, struct berth_sync_msg *msg,
-		      struct berth_error **err)
+int berth_sync_expect(int sock, uint32_t type, struct berth_sync_msg *msg, struct berth_error **err)
 {
 	int ret = berth_sync_recv(sock, msg);
 

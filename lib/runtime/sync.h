@@ -17,20 +17,20 @@
  */
 
 enum berth_sync_type {
-	BERTH_SYNC_GO = 1,        /* parent -> child: go on */
-	BERTH_SYNC_USERNS,        /* child -> parent: write my uid/gid maps */
-	BERTH_SYNC_PID,           /* stage-1 -> parent: value = init's pid */
-	BERTH_SYNC_HOOKS,         /* init -> parent: run prestart/createRuntime hooks */
-	BERTH_SYNC_PTY,           /* init -> parent: fd = pty master */
-	BERTH_SYNC_SECCOMP,       /* init -> parent: fd = seccomp listener */
-	BERTH_SYNC_READY,         /* init -> parent: waiting for start */
-	BERTH_SYNC_ERROR,         /* child -> parent: value = errno, payload = message */
+	BERTH_SYNC_GO = 1,  /* parent -> child: go on */
+	BERTH_SYNC_USERNS,  /* child -> parent: write my uid/gid maps */
+	BERTH_SYNC_PID,	    /* stage-1 -> parent: value = init's pid */
+	BERTH_SYNC_HOOKS,   /* init -> parent: run prestart/createRuntime hooks */
+	BERTH_SYNC_PTY,	    /* init -> parent: fd = pty master */
+	BERTH_SYNC_SECCOMP, /* init -> parent: fd = seccomp listener */
+	BERTH_SYNC_READY,   /* init -> parent: waiting for start */
+	BERTH_SYNC_ERROR,   /* child -> parent: value = errno, payload = message */
 };
 
 struct berth_sync_msg {
 	uint32_t type;
 	int32_t value;
-	int fd;          /* -1 when none */
+	int fd;		 /* -1 when none */
 	char text[8192]; /* NUL-terminated */
 };
 

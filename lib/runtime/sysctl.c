@@ -69,13 +69,12 @@ static int validate_one(const char *key, const bool ns_present[BERTH_NS_COUNT],
 			*c = '.';
 	ns = key_namespace(dotted);
 	if (ns == BERTH_NS_COUNT)
-		return berth_error_set(err, EINVAL,
-				       "linux.sysctl: \"%s\" is not in a separate kernel namespace",
-				       key);
+		return berth_error_set(
+		    err, EINVAL, "linux.sysctl: \"%s\" is not in a separate kernel namespace", key);
 	if (!ns_present[ns])
-		return berth_error_set(err, EINVAL,
-				       "linux.sysctl: \"%s\" needs the container's own %s namespace",
-				       key, berth_ns_name(ns));
+		return berth_error_set(
+		    err, EINVAL, "linux.sysctl: \"%s\" needs the container's own %s namespace", key,
+		    berth_ns_name(ns));
 	return 0;
 }
 

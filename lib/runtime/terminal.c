@@ -72,9 +72,8 @@ int berth_terminal_setup_slave(const char *slave_path, unsigned height, unsigned
 				      .ws_col = (unsigned short)width };
 
 		if (height > 0xffff || width > 0xffff)
-			return berth_error_set(err, EINVAL,
-					       "process.consoleSize: %ux%u is too large", height,
-					       width);
+			return berth_error_set(
+			    err, EINVAL, "process.consoleSize: %ux%u is too large", height, width);
 		if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
 			return berth_error_errno(err, "process.consoleSize: TIOCSWINSZ");
 	}
@@ -93,9 +92,10 @@ int berth_terminal_connect(const char *path, struct berth_error **err)
 	size_t len = strlen(path);
 
 	if (len == 0 || len >= sizeof(addr.sun_path))
-		return berth_error_set(err, ENAMETOOLONG,
-				       "console socket '%s': path is empty or longer than %zu bytes",
-				       path, sizeof(addr.sun_path) - 1);
+		return berth_error_set(
+		    err, ENAMETOOLONG,
+		    "console socket '%s': path is empty or longer than %zu bytes", path,
+		    sizeof(addr.sun_path) - 1);
 	memcpy(addr.sun_path, path, len + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -113,7 +113,9 @@ int berth_terminal_send_master_fd(int sock, int master, struct berth_error **err
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.buf,
 			      .msg_controllen = sizeof(control.buf) };
 	struct cmsghdr *cmsg;
 	ssize_t n;

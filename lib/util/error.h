@@ -18,15 +18,15 @@ struct berth_error {
 
 /* Set *err to a formatted message with errno @code; returns -@code. */
 int berth_error_set(struct berth_error **err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like berth_error_set() with code = errno and ": strerror(errno)" appended. */
 int berth_error_errno(struct berth_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Prepend "<fmt>: " to the existing message; returns -(*err)->code. */
 int berth_error_prefix(struct berth_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Code of a set error as a negative value (for `return berth_error_ret(err)`). */
 int berth_error_ret(struct berth_error **err);

@@ -32,8 +32,8 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 #define MAX_LINKS 40
 
 struct walk {
-	char *stack;    /* remaining path, consumed from the front */
-	int links;      /* symlinks followed so far */
+	char *stack; /* remaining path, consumed from the front */
+	int links;   /* symlinks followed so far */
 };
 
 /*
@@ -84,7 +84,8 @@ static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode)
 			if (flags & O_PATH)
 				ret = fcntl(fds[depth], F_DUPFD_CLOEXEC, 3);
 			else
-				ret = openat(fds[depth], ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+				ret = openat(fds[depth], ".",
+					     (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
 			if (ret < 0)
 				ret = -errno;
 			break;
@@ -133,7 +134,8 @@ static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode)
 			    S_ISLNK(st.st_mode)) {
 				/* Last component is a symlink and we must follow it. */
 			} else if (fd >= 0 && (flags & O_PATH) && !(flags & O_NOFOLLOW) &&
-				   fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 && S_ISLNK(st.st_mode)) {
+				   fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+				   S_ISLNK(st.st_mode)) {
 				close(fd);
 				fd = -1;
 				errno = ELOOP;
@@ -304,8 +306,8 @@ int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size
 			char *nb;
 
 			if (cap > max)
-				return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes", path,
-						       max);
+				return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes",
+						       path, max);
 			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (nb == NULL)
@@ -321,7 +323,8 @@ int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size
 			break;
 		n += (size_t)r;
 		if (n > max)
-			return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes", path, max);
+			return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes", path,
+					       max);
 	}
 	buf[n] = '\0';
 	if (len != NULL)

@@ -284,8 +284,7 @@ int berth_json_string_map(json_object *obj, const char *path, const char *key, j
 	if (ret <= 0)
 		return ret;
 	p = berth_json_path(path, key);
-	json_object_object_foreach(map, k, val)
-	{
+	json_object_object_foreach (map, k, val) {
 		cleanup_free char *kp = berth_json_path(p, k);
 		const char *s = NULL;
 
@@ -300,7 +299,7 @@ int berth_json_string_map(json_object *obj, const char *path, const char *key, j
 char *berth_json_dump(json_object *obj)
 {
 	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-								    JSON_C_TO_STRING_NOSLASHESCAPE);
+								JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	return s ? strdup(s) : NULL;
 }

@@ -16,8 +16,9 @@ int berth_parse_int(const char *s, const char *what, int64_t min, int64_t max, i
 	v = strtoll(s, &end, 10);
 	if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || errno != 0 || v < min ||
 	    v > max)
-		return berth_error_set(err, EINVAL, "%s: invalid value \"%s\" (an integer from "
-						    "%lld to %lld)",
+		return berth_error_set(err, EINVAL,
+				       "%s: invalid value \"%s\" (an integer from "
+				       "%lld to %lld)",
 				       what, s, (long long)min, (long long)max);
 	*out = v;
 	return 0;
@@ -61,6 +62,6 @@ int berth_parse_size(const char *s, const char *what, int allow_minus_one, int64
 	*out = (int64_t)v;
 	return 0;
 bad:
-	return berth_error_set(err, EINVAL, "%s: invalid size \"%s\" (e.g. 1048576, 512k, 100m, 1g)",
-			       what, s);
+	return berth_error_set(err, EINVAL,
+			       "%s: invalid size \"%s\" (e.g. 1048576, 512k, 100m, 1g)", what, s);
 }

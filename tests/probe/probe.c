@@ -137,8 +137,8 @@ static int slurp(const char *path, char *buf, size_t len)
 
 static void status_fields(void)
 {
-	static const char *want[] = {"CapInh",	   "CapPrm",  "CapEff", "CapBnd", "CapAmb",
-				     "NoNewPrivs", "Seccomp", "Umask",	NULL};
+	static const char *want[] = { "CapInh",	    "CapPrm",  "CapEff", "CapBnd", "CapAmb",
+				      "NoNewPrivs", "Seccomp", "Umask",	 NULL };
 	char line[512];
 	FILE *f = fopen("/proc/self/status", "re");
 
@@ -236,7 +236,7 @@ static void unescape(char *s)
 
 static void mount_line(char *line)
 {
-	char *f[12] = {0}, *save = NULL, *tok, *dash = strstr(line, " - ");
+	char *f[12] = { 0 }, *save = NULL, *tok, *dash = strstr(line, " - ");
 	int n = 0;
 
 	if (!dash)
@@ -281,22 +281,22 @@ static void rlimits(void)
 		int res;
 		const char *name;
 	} r[] = {
-	    {RLIMIT_AS, "RLIMIT_AS"},
-	    {RLIMIT_CORE, "RLIMIT_CORE"},
-	    {RLIMIT_CPU, "RLIMIT_CPU"},
-	    {RLIMIT_DATA, "RLIMIT_DATA"},
-	    {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
-	    {RLIMIT_LOCKS, "RLIMIT_LOCKS"},
-	    {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
-	    {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"},
-	    {RLIMIT_NICE, "RLIMIT_NICE"},
-	    {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
-	    {RLIMIT_NPROC, "RLIMIT_NPROC"},
-	    {RLIMIT_RSS, "RLIMIT_RSS"},
-	    {RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},
-	    {RLIMIT_RTTIME, "RLIMIT_RTTIME"},
-	    {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
-	    {RLIMIT_STACK, "RLIMIT_STACK"},
+		{ RLIMIT_AS, "RLIMIT_AS" },
+		{ RLIMIT_CORE, "RLIMIT_CORE" },
+		{ RLIMIT_CPU, "RLIMIT_CPU" },
+		{ RLIMIT_DATA, "RLIMIT_DATA" },
+		{ RLIMIT_FSIZE, "RLIMIT_FSIZE" },
+		{ RLIMIT_LOCKS, "RLIMIT_LOCKS" },
+		{ RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" },
+		{ RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" },
+		{ RLIMIT_NICE, "RLIMIT_NICE" },
+		{ RLIMIT_NOFILE, "RLIMIT_NOFILE" },
+		{ RLIMIT_NPROC, "RLIMIT_NPROC" },
+		{ RLIMIT_RSS, "RLIMIT_RSS" },
+		{ RLIMIT_RTPRIO, "RLIMIT_RTPRIO" },
+		{ RLIMIT_RTTIME, "RLIMIT_RTTIME" },
+		{ RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+		{ RLIMIT_STACK, "RLIMIT_STACK" },
 	};
 	struct rlimit l;
 
@@ -314,8 +314,8 @@ static void rlimits(void)
 
 static void namespaces(void)
 {
-	static const char *ns[] = {"cgroup", "ipc",  "mnt", "net", "pid",
-				   "time",   "user", "uts", NULL};
+	static const char *ns[] = { "cgroup", "ipc",  "mnt", "net", "pid",
+				    "time",   "user", "uts", NULL };
 	char path[64];
 	struct stat st;
 
@@ -342,7 +342,7 @@ static void misc(void)
 {
 	char buf[64];
 	long io = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
-	struct sched_param sp = {0};
+	struct sched_param sp = { 0 };
 
 	if (slurp("/proc/self/oom_score_adj", buf, sizeof(buf)) > 0)
 		kint("oom_score_adj", atoll(buf));
@@ -507,7 +507,7 @@ static void act_fork(const char *count)
 
 static void act_sleep(const char *secs)
 {
-	struct timespec ts = {.tv_sec = atol(secs)};
+	struct timespec ts = { .tv_sec = atol(secs) };
 
 	nanosleep(&ts, NULL);
 	result("sleep", secs, 0);
@@ -519,9 +519,9 @@ static int action(const char *name, const char *arg)
 		const char *name;
 		void (*fn)(const char *);
 	} acts[] = {
-	    {"write", act_write},     {"read", act_read},   {"mkdir", act_mkdir},
-	    {"syscall", act_syscall}, {"alloc", act_alloc}, {"fork", act_fork},
-	    {"sleep", act_sleep},
+		{ "write", act_write },	    { "read", act_read },   { "mkdir", act_mkdir },
+		{ "syscall", act_syscall }, { "alloc", act_alloc }, { "fork", act_fork },
+		{ "sleep", act_sleep },
 	};
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {

@@ -28,23 +28,23 @@ static const char *parse_error(const char *json)
 BERTH_TEST(cgroup_parse_every_field)
 {
 	struct berth_resources *r = tcg_res(
-		"{\"memory\":{\"limit\":1000000,\"reservation\":500000,\"swap\":2000000,"
-		"\"kernel\":-1,\"kernelTCP\":4096,\"swappiness\":10,\"disableOOMKiller\":true,"
-		"\"useHierarchy\":true,\"checkBeforeUpdate\":true},"
-		"\"cpu\":{\"shares\":512,\"quota\":50000,\"burst\":1000,\"period\":100000,"
-		"\"realtimeRuntime\":950,\"realtimePeriod\":1000,\"cpus\":\"0-1\",\"mems\":\"0\","
-		"\"idle\":1},"
-		"\"pids\":{\"limit\":-1},"
-		"\"blockIO\":{\"weight\":500,\"leafWeight\":300,\"weightDevice\":[{\"major\":8,"
-		"\"minor\":0,\"weight\":600}],\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
-		"\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":16,"
-		"\"rate\":100}]},"
-		"\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
-		"\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
-		"\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3,\"hcaObjects\":10000}},"
-		"\"unified\":{\"memory.high\":\"1G\"},"
-		"\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
-		"\"major\":1,\"minor\":3,\"access\":\"wr\"}]}");
+	    "{\"memory\":{\"limit\":1000000,\"reservation\":500000,\"swap\":2000000,"
+	    "\"kernel\":-1,\"kernelTCP\":4096,\"swappiness\":10,\"disableOOMKiller\":true,"
+	    "\"useHierarchy\":true,\"checkBeforeUpdate\":true},"
+	    "\"cpu\":{\"shares\":512,\"quota\":50000,\"burst\":1000,\"period\":100000,"
+	    "\"realtimeRuntime\":950,\"realtimePeriod\":1000,\"cpus\":\"0-1\",\"mems\":\"0\","
+	    "\"idle\":1},"
+	    "\"pids\":{\"limit\":-1},"
+	    "\"blockIO\":{\"weight\":500,\"leafWeight\":300,\"weightDevice\":[{\"major\":8,"
+	    "\"minor\":0,\"weight\":600}],\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+	    "\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":16,"
+	    "\"rate\":100}]},"
+	    "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+	    "\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
+	    "\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3,\"hcaObjects\":10000}},"
+	    "\"unified\":{\"memory.high\":\"1G\"},"
+	    "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+	    "\"major\":1,\"minor\":3,\"access\":\"wr\"}]}");
 
 	CHECK(r->has_memory && r->memory.limit.v == 1000000 && r->memory.swap.v == 2000000);
 	CHECK(r->memory.kernel.set && r->memory.kernel.v == -1 && r->memory.kernel_tcp.v == 4096);
@@ -126,7 +126,8 @@ BERTH_TEST(cgroup_resolve_paths)
 
 BERTH_TEST(cgroup_systemd_driver_refused)
 {
-	struct berth_cgroup_opts o = { .cgroups_path = "system.slice:berth:x", .id = "x",
+	struct berth_cgroup_opts o = { .cgroups_path = "system.slice:berth:x",
+				       .id = "x",
 				       .systemd = true };
 	struct berth_error *err = NULL;
 	struct berth_cgroup *cg = NULL;
@@ -147,8 +148,9 @@ BERTH_TEST(cgroup_shares_to_weight)
 
 BERTH_TEST(cgroup_parse_zero_means_unset)
 {
-	struct berth_resources *r = tcg_res("{\"memory\":{\"limit\":0,\"swap\":0,\"reservation\":0},"
-					    "\"cpu\":{\"quota\":0,\"shares\":0}}");
+	struct berth_resources *r =
+	    tcg_res("{\"memory\":{\"limit\":0,\"swap\":0,\"reservation\":0},"
+		    "\"cpu\":{\"quota\":0,\"shares\":0}}");
 
 	CHECK(!r->memory.limit.set && !r->memory.swap.set && !r->memory.reservation.set);
 	CHECK(!r->cpu.quota.set);

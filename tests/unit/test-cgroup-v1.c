@@ -46,16 +46,17 @@ BERTH_TEST(cgroup_v1_knobs_read_back)
 	struct berth_cgroup *cg;
 
 	tcg_need_hybrid();
-	cg = make("k", "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,"
-		       "\"swap\":134217728,\"kernelTCP\":16777216,\"swappiness\":10,"
-		       "\"disableOOMKiller\":false},"
-		       "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"burst\":1000,"
-		       "\"cpus\":\"0\",\"mems\":\"0\",\"idle\":0},"
-		       "\"pids\":{\"limit\":50},"
-		       "\"blockIO\":{\"weight\":300,\"throttleReadBpsDevice\":[{\"major\":254,"
-		       "\"minor\":0,\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":254,"
-		       "\"minor\":0,\"rate\":100}]},"
-		       "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":8388608}]}",
+	cg = make("k",
+		  "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,"
+		  "\"swap\":134217728,\"kernelTCP\":16777216,\"swappiness\":10,"
+		  "\"disableOOMKiller\":false},"
+		  "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"burst\":1000,"
+		  "\"cpus\":\"0\",\"mems\":\"0\",\"idle\":0},"
+		  "\"pids\":{\"limit\":50},"
+		  "\"blockIO\":{\"weight\":300,\"throttleReadBpsDevice\":[{\"major\":254,"
+		  "\"minor\":0,\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":254,"
+		  "\"minor\":0,\"rate\":100}]},"
+		  "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":8388608}]}",
 		  0);
 	CHECK_STR(tcg_read(dir("memory", "k"), "memory.limit_in_bytes"), "67108864");
 	CHECK_STR(tcg_read(dir("memory", "k"), "memory.soft_limit_in_bytes"), "33554432");
@@ -164,8 +165,8 @@ static int spin(void *arg)
 
 BERTH_TEST(cgroup_v1_freezer_freezes_and_thaws)
 {
-	unsigned long *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long *counter =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct berth_error *err = NULL;
 	struct tcg_child c;
 	struct berth_cgroup *cg;
@@ -283,8 +284,8 @@ BERTH_TEST(cgroup_v1_devices_deny_blocks_open)
 
 BERTH_TEST(cgroup_v1_destroy_leaves_nothing)
 {
-	static const char *const hier[] = { "cpu", "cpuacct", "cpuset", "memory", "devices",
-					    "freezer", "blkio", "pids", "unified" };
+	static const char *const hier[] = { "cpu",     "cpuacct", "cpuset", "memory", "devices",
+					    "freezer", "blkio",	  "pids",   "unified" };
 	struct berth_error *err = NULL;
 	struct berth_cgroup *cg = make("gone", "{\"pids\":{\"limit\":10}}", 0);
 	struct stat st;
@@ -327,8 +328,10 @@ static void wait_usage(const char *leaf)
 BERTH_TEST(cgroup_v1_update_save_open)
 {
 	struct berth_error *err = NULL;
-	struct berth_cgroup *cg = make("upd", "{\"pids\":{\"limit\":50},\"memory\":{\"limit\":"
-					      "67108864}}", 0);
+	struct berth_cgroup *cg = make("upd",
+				       "{\"pids\":{\"limit\":50},\"memory\":{\"limit\":"
+				       "67108864}}",
+				       0);
 	struct berth_cgroup *again = NULL;
 	struct berth_resources *r;
 	struct tcg_child c;
@@ -400,18 +403,22 @@ BERTH_TEST(cgroup_v1_stats_shape)
 {
 	struct berth_error *err = NULL;
 	struct tcg_child c = tcg_spawn(holder, NULL);
-	struct berth_cgroup *cg = make("st", "{\"memory\":{\"limit\":67108864},"
-					     "\"pids\":{\"limit\":7}}", c.pid);
+	struct berth_cgroup *cg = make("st",
+				       "{\"memory\":{\"limit\":67108864},"
+				       "\"pids\":{\"limit\":7}}",
+				       c.pid);
 	json_object *s = NULL, *m, *u, *x;
 
 	tcg_need_hybrid();
 	tcg_go(&c);
 	wait_usage("st");
 	CHECK_OK(berth_cgroup_stats(cg, &s, &err), &err);
-	CHECK(json_object_object_get_ex(s, "memory", &m) && json_object_object_get_ex(m, "usage", &u));
+	CHECK(json_object_object_get_ex(s, "memory", &m) &&
+	      json_object_object_get_ex(m, "usage", &u));
 	CHECK(json_object_object_get_ex(u, "limit", &x) && json_object_get_int64(x) == 67108864);
 	CHECK(json_object_object_get_ex(u, "usage", &x) && json_object_get_int64(x) > 0);
-	CHECK(json_object_object_get_ex(s, "pids", &m) && json_object_object_get_ex(m, "limit", &x));
+	CHECK(json_object_object_get_ex(s, "pids", &m) &&
+	      json_object_object_get_ex(m, "limit", &x));
 	CHECK_INT(json_object_get_int64(x), ==, 7);
 	CHECK(json_object_object_get_ex(m, "current", &x) && json_object_get_int64(x) >= 1);
 	CHECK(json_object_object_get_ex(s, "cpu", &m) && json_object_object_get_ex(m, "usage", &u));

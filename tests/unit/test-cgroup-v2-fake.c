@@ -41,9 +41,9 @@ static void put(const char *dir, const char *file, const char *content)
 }
 
 static const char *const knobs[] = {
-	"memory.max", "memory.low",  "memory.swap.max", "cpu.weight", "cpu.max.burst",
-	"cpu.idle",   "cpuset.cpus", "cpuset.mems",     "pids.max",   "io.weight",
-	"io.max",     "hugetlb.2MB.max", "memory.high", "cgroup.procs",
+	"memory.max", "memory.low",	 "memory.swap.max", "cpu.weight",   "cpu.max.burst",
+	"cpu.idle",   "cpuset.cpus",	 "cpuset.mems",	    "pids.max",	    "io.weight",
+	"io.max",     "hugetlb.2MB.max", "memory.high",	    "cgroup.procs",
 };
 
 /* root/ and root/p/ are cgroups with controllers; root/p/c is the container's, files empty. */
@@ -113,7 +113,7 @@ BERTH_TEST(cgroup_v2_fake_knob_values)
 	CHECK_STR(tcg_read(leaf, "memory.max"), "67108864");
 	CHECK_STR(tcg_read(leaf, "memory.low"), "33554432");
 	CHECK_STR(tcg_read(leaf, "memory.swap.max"), "67108864"); /* (memory+swap) - memory */
-	CHECK_STR(tcg_read(leaf, "cpu.weight"), "39");            /* 1 + (1022 * 9999) / 262142 */
+	CHECK_STR(tcg_read(leaf, "cpu.weight"), "39");		  /* 1 + (1022 * 9999) / 262142 */
 	CHECK_STR(tcg_read(leaf, "cpu.max"), "50000 100000");
 	CHECK_STR(tcg_read(leaf, "cpu.max.burst"), "2000");
 	CHECK_STR(tcg_read(leaf, "cpu.idle"), "1");
@@ -126,7 +126,8 @@ BERTH_TEST(cgroup_v2_fake_knob_values)
 	CHECK_STR(tcg_read(leaf, "memory.high"), "50M");
 	CHECK_STR(tcg_read(leaf, "cgroup.procs"), "4242");
 	/* Every ancestor delegates the controllers it has. */
-	CHECK_STR(tcg_read(root, "cgroup.subtree_control"), "+cpu +memory +pids +io +cpuset +hugetlb");
+	CHECK_STR(tcg_read(root, "cgroup.subtree_control"),
+		  "+cpu +memory +pids +io +cpuset +hugetlb");
 	CHECK_STR(tcg_read(leaf, "../cgroup.subtree_control"),
 		  "+cpu +memory +pids +io +cpuset +hugetlb");
 	rm_root();
@@ -188,8 +189,8 @@ BERTH_TEST(cgroup_v2_fake_refusals_name_the_field)
 	CHECK_STR(refusal("{\"blockIO\":{\"leafWeight\":100}}"),
 		  "linux.resources.blockIO.leafWeight: not supported on cgroup v2");
 	CHECK(strncmp(refusal("{\"unified\":{\"memory.nope\":\"1\"}}"),
-		      "linux.resources.unified.memory.nope: 'memory.nope' does not exist in", 67) ==
-	      0);
+		      "linux.resources.unified.memory.nope: 'memory.nope' does not exist in",
+		      67) == 0);
 	CHECK(strncmp(refusal("{\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3}}}"),
 		      "linux.resources.rdma: 'rdma.max' does not exist", 47) == 0);
 	rm_root();

@@ -34,7 +34,8 @@ static void need_unified(void)
 static int make_v2(const char *leaf, const char *json, pid_t pid, struct berth_cgroup **cg,
 		   struct berth_error **err)
 {
-	struct berth_cgroup_opts o = { .cgroups_path = tcg_path(leaf), .id = "t",
+	struct berth_cgroup_opts o = { .cgroups_path = tcg_path(leaf),
+				       .id = "t",
 				       .fs_root = UNIFIED };
 	struct berth_resources *r = json ? tcg_res(json) : NULL;
 	int ret = berth_cgroup_create(&o, r, pid, cg, err);
@@ -83,12 +84,13 @@ BERTH_TEST(cgroup_v2_bpf_devices_deny_and_allow)
 
 	need_unified();
 	/* Deny all, allow c 1:* rwm, then deny c 1:3 (/dev/null): the last match wins. */
-	CHECK_OK(make_v2("dev",
-			 "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-			 "{\"allow\":true,\"type\":\"c\",\"major\":1,\"access\":\"rwm\"},"
-			 "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"r\"}]}",
-			 0, &cg, &err),
-		 &err);
+	CHECK_OK(
+	    make_v2("dev",
+		    "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"access\":\"rwm\"},"
+		    "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"r\"}]}",
+		    0, &cg, &err),
+	    &err);
 	CHECK_INT(run_open(cg, "/dev/null"), ==, 1);
 	CHECK_INT(run_open(cg, "/dev/zero"), ==, 0);
 	CHECK_INT(run_open(cg, "/dev/tty"), ==, 1); /* 5:0, not allowed by any rule */
@@ -112,8 +114,8 @@ static int spin(void *arg)
 
 BERTH_TEST(cgroup_v2_freeze_thaw_and_kill)
 {
-	unsigned long *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long *counter =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct berth_error *err = NULL;
 	struct berth_cgroup *cg = NULL;
 	struct tcg_child c;

@@ -24,7 +24,8 @@ BERTH_TEST(hooks_get_state_args_and_env)
 	CHECK(setenv("BERTH_LEAK", "leaked", 1) == 0);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(script, sizeof(script), "{ cat; echo; echo \"$FOO|$0|$1|$BERTH_LEAK\"; } > %s", out);
+	snprintf(script, sizeof(script), "{ cat; echo; echo \"$FOO|$0|$1|$BERTH_LEAK\"; } > %s",
+		 out);
 	CHECK_OK(berth_hooks_run(&h, 1, STATE, &err), &err);
 	CHECK_OK(berth_read_file_at(AT_FDCWD, out, 4096, &buf, NULL, &err), &err);
 	unlink(out);

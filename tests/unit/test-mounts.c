@@ -46,7 +46,7 @@ BERTH_TEST(mounts_parse_flags_and_data)
 	CHECK_STR(v[0].data, "size=1m,mode=755");
 	CHECK_INT(v[0].flags, ==,
 		  MS_NOSUID | MS_NODEV | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC |
-			  MS_NODIRATIME | MS_NOSYMFOLLOW);
+		      MS_NODIRATIME | MS_NOSYMFOLLOW);
 	CHECK_INT(v[0].clear, ==, MS_RDONLY | MS_MANDLOCK | MS_NOEXEC);
 	CHECK_INT(v[0].propagation, ==, MS_SHARED | MS_REC);
 	release(v, n);
@@ -68,14 +68,14 @@ BERTH_TEST(mounts_parse_recursive_attrs)
 	CHECK(v[0].kind == BERTH_MOUNT_BIND && v[0].recursive);
 	CHECK_INT(v[0].attr_set, ==,
 		  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC |
-			  MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOATIME);
+		      MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOATIME);
 	CHECK_INT(v[0].attr_clr, ==, MOUNT_ATTR_NODEV | MOUNT_ATTR__ATIME);
 	/* type "bind" without the option is a non-recursive bind, as runc. */
 	CHECK(v[1].kind == BERTH_MOUNT_BIND && !v[1].recursive);
 	CHECK_INT(v[1].attr_set, ==, MOUNT_ATTR_RELATIME);
 	CHECK_INT(v[1].attr_clr, ==,
 		  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC |
-			  MOUNT_ATTR_NODIRATIME | MOUNT_ATTR__ATIME);
+		      MOUNT_ATTR_NODIRATIME | MOUNT_ATTR__ATIME);
 	CHECK_INT(v[1].propagation, ==, MS_UNBINDABLE | MS_REC);
 	CHECK(v[1].data == NULL);
 	release(v, n);

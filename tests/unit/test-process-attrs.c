@@ -83,8 +83,11 @@ BERTH_TEST(attrs_rlimit_above_hard_limit_is_named)
 BERTH_TEST(attrs_user_switch_with_groups_and_umask)
 {
 	gid_t groups[] = { 10, 20 };
-	struct berth_user u = { .uid = 1000, .gid = 1001, .umask = 027,
-				.additional_gids = groups, .n_additional_gids = 2 };
+	struct berth_user u = { .uid = 1000,
+				.gid = 1001,
+				.umask = 027,
+				.additional_gids = groups,
+				.n_additional_gids = 2 };
 	struct berth_error *err = NULL;
 
 	CHECK_OK(berth_process_set_user(&u, &err), &err);
@@ -211,8 +214,10 @@ BERTH_TEST(attrs_scheduler_read_back)
 
 BERTH_TEST(attrs_scheduler_refused_clearly)
 {
-	struct berth_scheduler s = { .present = true, .policy = SCHED_DEADLINE,
-				     .runtime = 20000000, .deadline = 10000000,
+	struct berth_scheduler s = { .present = true,
+				     .policy = SCHED_DEADLINE,
+				     .runtime = 20000000,
+				     .deadline = 10000000,
 				     .period = 30000000 };
 	struct berth_error *err = NULL;
 
@@ -294,7 +299,8 @@ BERTH_TEST(attrs_lsm_refused_when_not_enabled)
 BERTH_TEST(sysctl_validation_follows_namespaces)
 {
 	bool ns[BERTH_NS_COUNT] = { false };
-	struct berth_sysctl ipc[] = { { "kernel.shmmax", "1" }, { "fs.mqueue.msg_max", "1" },
+	struct berth_sysctl ipc[] = { { "kernel.shmmax", "1" },
+				      { "fs.mqueue.msg_max", "1" },
 				      { "kernel/sem", "1" } };
 	struct berth_sysctl net = { "net.ipv4.ip_forward", "1" };
 	struct berth_sysctl uts = { "kernel.hostname", "x" };

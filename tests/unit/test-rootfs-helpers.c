@@ -119,7 +119,8 @@ void run_in_mount_ns(struct fixture *f, void (*fn)(struct fixture *f, void *arg)
 
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			FAIL("private mount namespace: %s", strerror(errno));
 		if (chdir(f->dir) < 0)
 			FAIL("chdir: %s", strerror(errno));

@@ -14,9 +14,9 @@
 #include "oci/spec.h"
 
 struct fixture {
-	char dir[64];      /* the bundle, /tmp/berth-rootfs-XXXXXX (cwd of the work) */
-	char rootfs[96];   /* dir/rootfs, with bin/busybox and bin/sh */
-	char outside[96];  /* dir/outside: a host directory mounts must never reach */
+	char dir[64];	  /* the bundle, /tmp/berth-rootfs-XXXXXX (cwd of the work) */
+	char rootfs[96];  /* dir/rootfs, with bin/busybox and bin/sh */
+	char outside[96]; /* dir/outside: a host directory mounts must never reach */
 };
 
 void fixture_init(struct fixture *f);

@@ -22,11 +22,11 @@
 /* The whole sequence: mounts, /dev, pivot, masks, read-only paths. */
 
 static const char *base_mounts =
-	"[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":"
-	"[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-	"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":"
-	"[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]}]";
+    "[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":"
+    "[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":"
+    "[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]}]";
 
 static void check_dev(const char *path, mode_t type, unsigned maj, unsigned min, mode_t mode,
 		      uid_t uid, gid_t gid)
@@ -57,12 +57,28 @@ static void check_link(const char *path, const char *target)
 }
 
 static struct berth_device extra_devices[] = {
-	{ .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .file_mode = 0600,
-	  .has_file_mode = true, .uid = 1, .gid = 2 },
-	{ .path = "/dev/sub/loop9", .type = 'b', .major = 7, .minor = 9, .file_mode = 0640,
-	  .has_file_mode = true, .uid = 0, .gid = 6 },
+	{ .path = "/dev/fuse",
+	  .type = 'c',
+	  .major = 10,
+	  .minor = 229,
+	  .file_mode = 0600,
+	  .has_file_mode = true,
+	  .uid = 1,
+	  .gid = 2 },
+	{ .path = "/dev/sub/loop9",
+	  .type = 'b',
+	  .major = 7,
+	  .minor = 9,
+	  .file_mode = 0640,
+	  .has_file_mode = true,
+	  .uid = 0,
+	  .gid = 6 },
 	{ .path = "/dev/fifo", .type = 'p', .file_mode = 0622, .has_file_mode = true },
-	{ .path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .file_mode = 0600,
+	{ .path = "/dev/null",
+	  .type = 'c',
+	  .major = 1,
+	  .minor = 3,
+	  .file_mode = 0600,
 	  .has_file_mode = true },
 };
 
@@ -231,7 +247,8 @@ static void masked_readonly(struct fixture *f, void *arg)
 {
 	char *masked[] = { "/secret", "/secretdir", "/missing", "/proc/kcore", NULL };
 	char *readonly[] = { "/rodir", "/proc/sys", "/also-missing", NULL };
-	struct berth_spec spec = { .masked_paths = masked, .readonly_paths = readonly,
+	struct berth_spec spec = { .masked_paths = masked,
+				   .readonly_paths = readonly,
 				   .root_readonly = arg != NULL };
 	struct berth_rootfs_opts o = { .rootfs = f->rootfs };
 	struct berth_error *err = NULL;
@@ -256,7 +273,8 @@ static void masked_readonly(struct fixture *f, void *arg)
 	CHECK_INT(create("/secretdir/x"), ==, -EROFS);
 	CHECK_INT(create("/rodir/file"), ==, -EROFS);
 	CHECK(statvfs("/rodir", &sv) == 0);
-	CHECK((sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)) == (ST_NOSUID | ST_NODEV | ST_NOEXEC));
+	CHECK((sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)) ==
+	      (ST_NOSUID | ST_NODEV | ST_NOEXEC));
 	CHECK_INT(create("/proc/sys/kernel/hostname"), ==, -EROFS);
 	CHECK_INT(create("/rwdir/x"), ==, arg != NULL ? -EROFS : 0);
 	CHECK_INT(create("/dev/x"), ==, 0); /* /dev is its own mount, still writable */
@@ -331,7 +349,8 @@ BERTH_TEST(rootfs_mount_label_ignored_without_selinux)
 
 BERTH_TEST(rootfs_mount_label_becomes_context_option)
 {
-	char *a = berth_mount_label_data("size=64k,mode=755", "system_u:object_r:container_file_t:s0");
+	char *a =
+	    berth_mount_label_data("size=64k,mode=755", "system_u:object_r:container_file_t:s0");
 	char *b = berth_mount_label_data(NULL, "x_t");
 
 	CHECK_STR(a, "size=64k,mode=755,context=\"system_u:object_r:container_file_t:s0\"");

@@ -109,7 +109,8 @@ BERTH_TEST(runconfig_env_and_workdir)
 	struct berth_run_opts o = { .env = env, .hostname = "h1" };
 	struct berth_runconfig *rc;
 
-	rc = build(root, "{\"Cmd\":[\"sh\"],\"Env\":[\"A=1\",\"B=2\"],\"WorkingDir\":\"/srv\"}", &o);
+	rc =
+	    build(root, "{\"Cmd\":[\"sh\"],\"Env\":[\"A=1\",\"B=2\"],\"WorkingDir\":\"/srv\"}", &o);
 	CHECK_STR(joined(rc->env), "A=override|B=2|PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 				   "/usr/bin:/sbin:/bin|HOSTNAME=h1|NEW=1");
 	CHECK_STR(rc->cwd, "/srv");
@@ -150,7 +151,8 @@ BERTH_TEST(runconfig_user_forms)
 	CHECK_INT(berth_user_resolve(root, "gary", &uid, &gid, &gids, &n, &err), ==, -ENOENT);
 	CHECK_STR(err->msg, "unable to find user gary: no matching entries in passwd file");
 	berth_error_clear(&err);
-	CHECK_INT(berth_user_resolve(root, "www:nogroup", &uid, &gid, &gids, &n, &err), ==, -ENOENT);
+	CHECK_INT(berth_user_resolve(root, "www:nogroup", &uid, &gid, &gids, &n, &err), ==,
+		  -ENOENT);
 	CHECK_STR(err->msg, "unable to find group nogroup");
 	berth_error_clear(&err);
 	CHECK_INT(berth_user_resolve(root, "www:", &uid, &gid, &gids, &n, &err), ==, -EINVAL);
@@ -168,7 +170,8 @@ BERTH_TEST(runconfig_passwd_is_the_images_own)
 	uid_t uid;
 	gid_t gid;
 
-	/* A hostile image whose /etc/passwd links out to a host file: resolved inside, not found. */
+	/* A hostile image whose /etc/passwd links out to a host file: resolved inside, not found.
+	 */
 	static const char host[] = "/tmp/berth-rc-host-passwd";
 	static const char line[] = "evil:x:0:0::/:/bin/sh\n";
 	int hfd;

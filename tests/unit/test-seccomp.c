@@ -194,7 +194,9 @@ static json_object *receive_state(int lsock, int *fd)
 	static char buf[65536];
 	struct berth_error *err = NULL;
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
 	cleanup_close int conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
 	json_object *o = NULL;
@@ -237,11 +239,12 @@ BERTH_TEST(seccomp_send_listener_sends_state_and_fd)
 		 path);
 	s = parse_ok(doc);
 	CHECK_INT(pipe2(pipefd, O_CLOEXEC), ==, 0);
-	CHECK_OK(berth_seccomp_send_listener(s, pipefd[1],
-					     "{\"ociVersion\":\"1.1.0\",\"id\":\"c1\","
-					     "\"status\":\"creating\",\"pid\":4422,\"bundle\":\"/b\"}",
-					     &err),
-		 &err);
+	CHECK_OK(
+	    berth_seccomp_send_listener(s, pipefd[1],
+					"{\"ociVersion\":\"1.1.0\",\"id\":\"c1\","
+					"\"status\":\"creating\",\"pid\":4422,\"bundle\":\"/b\"}",
+					&err),
+	    &err);
 	o = receive_state(lsock, &got);
 	CHECK_STR(str_at(o, "ociVersion"), "1.1.0");
 	CHECK_STR(str_at(o, "pid"), "4422");
@@ -256,9 +259,9 @@ BERTH_TEST(seccomp_send_listener_sends_state_and_fd)
 	CHECK(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
 	remove_tmp(dir, path);
 	/* Nobody listening any more: the error names the socket. */
-	CHECK_INT(berth_seccomp_send_listener(s, pipefd[1], "{\"ociVersion\":\"1.1.0\",\"pid\":1}",
-					      &err),
-		  ==, -ENOENT);
+	CHECK_INT(
+	    berth_seccomp_send_listener(s, pipefd[1], "{\"ociVersion\":\"1.1.0\",\"pid\":1}", &err),
+	    ==, -ENOENT);
 	CHECK(strstr(err->msg, path) != NULL);
 	berth_error_free(err);
 	json_object_put(o);

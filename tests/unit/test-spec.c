@@ -104,7 +104,8 @@ BERTH_TEST(spec_errors_name_the_path)
 		     "hooks.prestart[0].path: an absolute path is required");
 	expect_error("\"linux\":{\"rootfsPropagation\":\"weird\"}",
 		     "linux.rootfsPropagation: unknown propagation \"weird\"");
-	expect_error("\"annotations\":{\"a\":1}", "annotations.a: expected a string, got an integer");
+	expect_error("\"annotations\":{\"a\":1}",
+		     "annotations.a: expected a string, got an integer");
 }
 
 BERTH_TEST(spec_top_level_errors)

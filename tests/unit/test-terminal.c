@@ -32,7 +32,9 @@ static int recv_fd(int sock, char *name, size_t size)
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = { .iov_base = name, .iov_len = size - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.buf,
 			      .msg_controllen = sizeof(control.buf) };
 	struct cmsghdr *cmsg;
 	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);

@@ -18,7 +18,7 @@ void berth_test_register(const char *name, berth_test_fn fn);
 
 #define BERTH_TEST(name)                                                                           \
 	static void test_##name(void);                                                             \
-	__attribute__((constructor)) static void register_##name(void)                            \
+	__attribute__((constructor)) static void register_##name(void)                             \
 	{                                                                                          \
 		berth_test_register(#name, test_##name);                                           \
 	}                                                                                          \
@@ -52,14 +52,14 @@ void berth_test_register(const char *name, berth_test_fn fn);
 	do {                                                                                       \
 		long long a_ = (long long)(a), b_ = (long long)(b);                                \
 		if (!(a_ op b_))                                                                   \
-			FAIL("%s %s %s: %lld vs %lld", #a, #op, #b, a_, b_);                        \
+			FAIL("%s %s %s: %lld vs %lld", #a, #op, #b, a_, b_);                       \
 	} while (0)
 
 #define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \
 		const char *a_ = (a), *b_ = (b);                                                   \
 		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                               \
-			FAIL("%s == %s: \"%s\" vs \"%s\"", #a, #b, a_ ? a_ : "(null)",              \
+			FAIL("%s == %s: \"%s\" vs \"%s\"", #a, #b, a_ ? a_ : "(null)",             \
 			     b_ ? b_ : "(null)");                                                  \
 	} while (0)
 
@@ -67,7 +67,7 @@ void berth_test_register(const char *name, berth_test_fn fn);
 #define CHECK_OK(call, errp)                                                                       \
 	do {                                                                                       \
 		if ((call) < 0)                                                                    \
-			FAIL("%s: %s", #call, *(errp) ? (*(errp))->msg : "(no message)");           \
+			FAIL("%s: %s", #call, *(errp) ? (*(errp))->msg : "(no message)");          \
 	} while (0)
 
 #endif

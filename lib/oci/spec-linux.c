@@ -56,6 +56,27 @@ static int parse_namespaces(json_object *lx, const char *path, struct berth_spec
 	return 0;
 }
 
+/* One {containerID, hostID, size}: all three required by the spec; size 0 maps nothing. */
+static int parse_id_map(json_object *m, const char *ip, struct berth_id_map *out,
+			struct berth_error **err)
+{
+	static const char *const keys[] = { "containerID", "hostID", "size" };
+	int64_t v[3] = { 0, 0, 0 };
+	int ret;
+
+	if ((ret = berth_json_as_object(m, ip, err)) < 0)
+		return ret;
+	for (size_t k = 0; k < BERTH_ARRAY_SIZE(keys); k++) {
+		ret = berth_json_int(m, ip, keys[k], k == 2 ? 1 : 0, UINT32_MAX, &v[k], err);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return berth_error_set(err, EINVAL, "%s.%s: required", ip, keys[k]);
+	}
+	*out = (struct berth_id_map){ (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2] };
+	return 0;
+}
+
 int berth_spec_parse_id_maps(json_object *obj, const char *path, const char *key,
 			     struct berth_id_map **out, size_t *n, struct berth_error **err)
 {
@@ -73,17 +94,10 @@ int berth_spec_parse_id_maps(json_object *obj, const char *path, const char *key
 		return berth_error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < len; i++) {
 		cleanup_free char *ip = berth_json_index(p, i);
-		json_object *m = json_object_array_get_idx(arr, i);
-		int64_t c = 0, h = 0, sz = 0;
 
-		if ((ret = berth_json_as_object(m, ip, err)) < 0 ||
-		    (ret = berth_json_int(m, ip, "containerID", 0, UINT32_MAX, &c, err)) < 0 ||
-		    (ret = berth_json_int(m, ip, "hostID", 0, UINT32_MAX, &h, err)) < 0 ||
-		    (ret = berth_json_int(m, ip, "size", 1, UINT32_MAX, &sz, err)) < 0)
+		ret = parse_id_map(json_object_array_get_idx(arr, i), ip, &(*out)[i], err);
+		if (ret < 0)
 			return ret;
-		if (ret == 0)
-			return berth_error_set(err, EINVAL, "%s.size: required", ip);
-		(*out)[i] = (struct berth_id_map){ (uint32_t)c, (uint32_t)h, (uint32_t)sz };
 		*n = i + 1;
 	}
 	return 1;

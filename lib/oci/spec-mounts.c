@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "oci/spec-mounts.h"
 
+#include "oci/spec-linux.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,56 +185,6 @@ static int parse_options(json_object *obj, const char *path, struct berth_mount 
 	return ret < 0 ? ret : 0;
 }
 
-static int parse_one_map(json_object *e, const char *path, struct berth_id_map *out,
-			 struct berth_error **err)
-{
-	static const char *keys[] = { "containerID", "hostID", "size" };
-	uint32_t *dst[] = { &out->container_id, &out->host_id, &out->size };
-	int64_t v;
-	int ret;
-
-	ret = berth_json_as_object(e, path, err);
-	if (ret < 0)
-		return ret;
-	for (size_t k = 0; k < BERTH_ARRAY_SIZE(keys); k++) {
-		ret = berth_json_int(e, path, keys[k], 0, UINT32_MAX, &v, err);
-		if (ret < 0)
-			return ret;
-		if (ret == 0)
-			return berth_error_set(err, EINVAL, "%s.%s: required", path, keys[k]);
-		*dst[k] = (uint32_t)v;
-	}
-	if (out->size == 0)
-		return berth_error_set(err, EINVAL, "%s.size: must not be 0", path);
-	return 0;
-}
-
-static int parse_maps(json_object *obj, const char *path, const char *key,
-		      struct berth_id_map **out, size_t *n, struct berth_error **err)
-{
-	cleanup_free char *apath = berth_json_path(path, key);
-	json_object *arr = NULL;
-	size_t len;
-	int ret;
-
-	ret = berth_json_array(obj, path, key, &arr, err);
-	if (ret <= 0)
-		return ret;
-	len = json_object_array_length(arr);
-	*out = calloc(len ? len : 1, sizeof(**out));
-	if (*out == NULL)
-		return berth_error_set(err, ENOMEM, "out of memory");
-	*n = len;
-	for (size_t i = 0; i < len; i++) {
-		cleanup_free char *ipath = berth_json_index(apath, i);
-
-		ret = parse_one_map(json_object_array_get_idx(arr, i), ipath, &(*out)[i], err);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
 static int dup_string(json_object *obj, const char *path, const char *key, char **out,
 		      struct berth_error **err)
 {
@@ -298,9 +250,11 @@ static int parse_mount(json_object *obj, const char *path, struct berth_mount *m
 	if (ret >= 0)
 		ret = parse_options(obj, path, m, err);
 	if (ret >= 0)
-		ret = parse_maps(obj, path, "uidMappings", &m->uid_maps, &m->n_uid_maps, err);
+		ret = berth_spec_parse_id_maps(obj, path, "uidMappings", &m->uid_maps,
+					       &m->n_uid_maps, err);
 	if (ret >= 0)
-		ret = parse_maps(obj, path, "gidMappings", &m->gid_maps, &m->n_gid_maps, err);
+		ret = berth_spec_parse_id_maps(obj, path, "gidMappings", &m->gid_maps,
+					       &m->n_gid_maps, err);
 	if (ret >= 0)
 		ret = validate(m, path, err);
 	return ret < 0 ? ret : 0;

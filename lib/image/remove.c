@@ -29,6 +29,14 @@ static char *named_tag(const char *name)
 	return full;
 }
 
+static bool strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
 static int drop_tags(struct berth_store *s, const struct berth_image *img,
 		     struct berth_error **err)
 {
@@ -69,6 +77,11 @@ static int remove_locked(struct berth_store *s, const char *name,
 
 	if (berth_image_resolve(s, name, &img, err) < 0)
 		return berth_error_ret(err);
+	/* "abc123" may be a short ID that also parses as a reference */
+	if (tag != NULL && !strv_has(img->tags, tag)) {
+		free(tag);
+		tag = NULL;
+	}
 	if (tag != NULL && berth_strv_len(img->tags) > 1) {
 		berth_image_free(img);
 		return berth_image_untag(s, tag, err);

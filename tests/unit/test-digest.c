@@ -51,7 +51,7 @@ BERTH_TEST(digest_check_refuses_other_algorithms_and_bad_hex)
 	CHECK_INT(berth_digest_check("SHA256:x", &err), ==, -EINVAL);
 	CHECK(strstr(err->msg, "bad algorithm") != NULL);
 	berth_error_free(err);
-	CHECK_STR(berth_digest_hex(ABC), ABC + 7);
+	CHECK_STR(berth_digest_hex(ABC), &ABC[7]);
 }
 
 BERTH_TEST(digest_hex_round_trip)
@@ -65,6 +65,6 @@ BERTH_TEST(digest_hex_round_trip)
 	CHECK(memcmp(in, out, 4) == 0);
 	CHECK_INT(berth_hex_decode("007fa5", out, 4), ==, -EINVAL);
 	CHECK_INT(berth_hex_decode("00zfa5ff", out, 4), ==, -EINVAL);
-	CHECK(berth_is_sha256_hex(ABC + 7));
+	CHECK(berth_is_sha256_hex(&ABC[7]));
 	CHECK(!berth_is_sha256_hex("abc"));
 }

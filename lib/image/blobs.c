@@ -79,7 +79,8 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *buf, size_t
 		return berth_error_set(err, EIO, "blob %s: writer failed earlier", blob_name(w));
 	if (w->expected_size >= 0 && (int64_t)len > w->expected_size - w->written) {
 		w->failed = true;
-		return berth_error_set(err, EINVAL, "blob %s: more data than the expected %lld bytes",
+		return berth_error_set(err, EINVAL,
+				       "blob %s: more data than the expected %lld bytes",
 				       blob_name(w), (long long)w->expected_size);
 	}
 	ret = berth_write_all(w->fd, buf, len);
@@ -106,8 +107,7 @@ struct berth_sink berth_blob_sink(struct berth_blob_writer *w)
 	return (struct berth_sink){.write = sink_write, .ctx = w};
 }
 
-static int verify(struct berth_blob_writer *w, char got[BERTH_DIGEST_BUF],
-		  struct berth_error **err)
+static int verify(struct berth_blob_writer *w, char got[BERTH_DIGEST_BUF], struct berth_error **err)
 {
 	if (w->failed)
 		return berth_error_set(err, EIO, "blob %s: writer failed earlier", blob_name(w));
@@ -119,8 +119,8 @@ static int verify(struct berth_blob_writer *w, char got[BERTH_DIGEST_BUF],
 				       w->expected[0] ? w->expected : got, (long long)w->written,
 				       (long long)w->expected_size);
 	if (w->expected[0] && strcmp(w->expected, got) != 0)
-		return berth_error_set(err, EINVAL, "blob %s: digest mismatch (got %s)", w->expected,
-				       got);
+		return berth_error_set(err, EINVAL, "blob %s: digest mismatch (got %s)",
+				       w->expected, got);
 	return 0;
 }
 
@@ -144,9 +144,8 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, char digest_out[BERTH_
 	return ret;
 }
 
-int berth_blob_put(struct berth_store *s, const void *buf, size_t len,
-		   const char *expected_digest, char digest_out[BERTH_DIGEST_BUF],
-		   struct berth_error **err)
+int berth_blob_put(struct berth_store *s, const void *buf, size_t len, const char *expected_digest,
+		   char digest_out[BERTH_DIGEST_BUF], struct berth_error **err)
 {
 	struct berth_blob_writer *w = NULL;
 	int ret;
@@ -204,8 +203,8 @@ int berth_blob_size(struct berth_store *s, const char *digest, int64_t *size,
 	return 0;
 }
 
-int berth_blob_read(struct berth_store *s, const char *digest, size_t max, char **out,
-		    size_t *len, struct berth_error **err)
+int berth_blob_read(struct berth_store *s, const char *digest, size_t max, char **out, size_t *len,
+		    struct berth_error **err)
 {
 	cleanup_free char *buf = NULL;
 	char got[BERTH_DIGEST_BUF];

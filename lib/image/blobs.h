@@ -49,11 +49,11 @@ void berth_blob_writer_abort(struct berth_blob_writer *w);
 struct berth_sink berth_blob_sink(struct berth_blob_writer *w);
 
 /* Store @len bytes as a blob in one call (manifests, configs). */
-int berth_blob_put(struct berth_store *s, const void *buf, size_t len,
-		   const char *expected_digest, char digest_out[BERTH_DIGEST_BUF],
-		   struct berth_error **err);
+int berth_blob_put(struct berth_store *s, const void *buf, size_t len, const char *expected_digest,
+		   char digest_out[BERTH_DIGEST_BUF], struct berth_error **err);
 
-/* Open a blob read-only; returns the fd (the caller closes) or -ENOENT `blob sha256:…: not found`. */
+/* Open a blob read-only; returns the fd (the caller closes) or -ENOENT `blob sha256:…: not found`.
+ */
 int berth_blob_open(struct berth_store *s, const char *digest, struct berth_error **err);
 
 /* True when the blob is present (false for an invalid digest). */
@@ -68,8 +68,8 @@ int berth_blob_size(struct berth_store *s, const char *digest, int64_t *size,
  * digest on the way (EIO when the file does not match its name, which only
  * outside tampering can cause).  NUL-terminated; the caller frees *out.
  */
-int berth_blob_read(struct berth_store *s, const char *digest, size_t max, char **out,
-		    size_t *len, struct berth_error **err);
+int berth_blob_read(struct berth_store *s, const char *digest, size_t max, char **out, size_t *len,
+		    struct berth_error **err);
 
 /* Remove a blob (ENOENT when absent); the directory is fsynced. */
 int berth_blob_remove(struct berth_store *s, const char *digest, struct berth_error **err);

@@ -68,8 +68,7 @@ static int object_keys(json_object *obj, const char *path, const char *key, char
 	v = calloc((size_t)json_object_object_length(map) + 1, sizeof(*v));
 	if (v == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	json_object_object_foreach(map, k, val)
-	{
+	json_object_object_foreach (map, k, val) {
 		(void)val;
 		if ((v[i++] = strdup(k)) == NULL) {
 			berth_strv_free(v);
@@ -90,8 +89,7 @@ static int parse_labels(json_object *obj, struct berth_image_config *c, struct b
 	c->labels = calloc((size_t)json_object_object_length(map) + 1, sizeof(*c->labels));
 	if (c->labels == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	json_object_object_foreach(map, k, val)
-	{
+	json_object_object_foreach (map, k, val) {
 		struct berth_label *l = &c->labels[c->n_labels++];
 
 		l->key = strdup(k);
@@ -159,8 +157,7 @@ static int parse_history_entry(json_object *h, const char *path, struct berth_hi
 	return 0;
 }
 
-static int parse_history(json_object *root, struct berth_image_config *c,
-			 struct berth_error **err)
+static int parse_history(json_object *root, struct berth_image_config *c, struct berth_error **err)
 {
 	json_object *arr = NULL;
 	size_t n;
@@ -176,8 +173,8 @@ static int parse_history(json_object *root, struct berth_image_config *c,
 		cleanup_free char *p = berth_json_index("history", i);
 
 		c->n_history = i + 1;
-		if (parse_history_entry(json_object_array_get_idx(arr, i), p, &c->history[i],
-					err) < 0)
+		if (parse_history_entry(json_object_array_get_idx(arr, i), p, &c->history[i], err) <
+		    0)
 			return -(*err)->code;
 	}
 	return 0;
@@ -208,7 +205,8 @@ int berth_image_config_parse(const char *buf, size_t len, struct berth_image_con
 	int ret;
 
 	if (len > BERTH_CONFIG_MAX)
-		return berth_error_set(err, EFBIG, "image config larger than 8 MiB (%zu bytes)", len);
+		return berth_error_set(err, EFBIG, "image config larger than 8 MiB (%zu bytes)",
+				       len);
 	if (berth_json_parse(buf, len, &root, err) < 0)
 		return berth_error_prefix(err, "image config");
 	c = calloc(1, sizeof(*c));

@@ -23,7 +23,7 @@ struct berth_label {
 };
 
 struct berth_history {
-	char *created;    /* RFC 3339 or NULL */
+	char *created;	  /* RFC 3339 or NULL */
 	char *created_by; /* NULL when absent */
 	char *author;
 	char *comment;
@@ -39,12 +39,12 @@ struct berth_image_config {
 
 	/* "config": the defaults a container starts with; each may be NULL */
 	char *user;
-	char **env;        /* "K=V" */
+	char **env; /* "K=V" */
 	char **entrypoint;
 	char **cmd;
 	char *working_dir;
 	char **exposed_ports; /* "80/tcp", the keys of ExposedPorts */
-	char **volumes;       /* the keys of Volumes */
+	char **volumes;	      /* the keys of Volumes */
 	struct berth_label *labels;
 	size_t n_labels;
 	char *stop_signal;

@@ -68,8 +68,8 @@ static int reachable(struct berth_store *s, struct set *blobs, struct set *chain
 		if (ret == 0 && v[i]->index[0])
 			ret = set_add(blobs, v[i]->index);
 		for (size_t l = 0; ret == 0 && l < v[i]->n_layers; l++)
-			ret = set_add(blobs, v[i]->layers[l].digest) ?:
-				      set_add(chains, v[i]->layers[l].chain_id);
+			ret = set_add(blobs, v[i]->layers[l].digest)
+				  ?: set_add(chains, v[i]->layers[l].chain_id);
 	}
 	berth_image_list_free(v, n);
 	if (ret < 0)
@@ -122,7 +122,8 @@ static int sweep_snapshots(const struct berth_gc_hooks *h, const struct set *kee
 	if (h->list_snapshots(h->ctx, &ids, err) < 0)
 		return berth_error_prefix(err, "list snapshots");
 	for (size_t i = 0; ids && ids[i]; i++) {
-		if (set_has(keep, ids[i]) || (h->snapshot_in_use && h->snapshot_in_use(h->ctx, ids[i])))
+		if (set_has(keep, ids[i]) ||
+		    (h->snapshot_in_use && h->snapshot_in_use(h->ctx, ids[i])))
 			continue;
 		if (h->remove_snapshot(h->ctx, ids[i], err) < 0)
 			return berth_error_prefix(err, "remove snapshot %s", ids[i]);

@@ -60,8 +60,10 @@ static int check_blobs(struct berth_store *s, const struct berth_manifest *m, in
 		if (berth_blob_size(s, m->layers[i].digest, &have, err) < 0)
 			return berth_error_prefix(err, "layer %zu", i);
 		if (have != m->layers[i].size)
-			return berth_error_set(err, EINVAL, "layer %s: %lld bytes stored, manifest "
-					       "says %lld", m->layers[i].digest, (long long)have,
+			return berth_error_set(err, EINVAL,
+					       "layer %s: %lld bytes stored, manifest "
+					       "says %lld",
+					       m->layers[i].digest, (long long)have,
 					       (long long)m->layers[i].size);
 		*size += have;
 	}
@@ -143,7 +145,8 @@ static int merge_repo_digests(struct berth_store *s, struct berth_image *img,
 		return berth_error_set(err, ENOMEM, "out of memory");
 	if (r == NULL)
 		return 0;
-	if (name == NULL || asprintf(&rd, "%s@%s", name, img->index[0] ? img->index : img->manifest) < 0)
+	if (name == NULL ||
+	    asprintf(&rd, "%s@%s", name, img->index[0] ? img->index : img->manifest) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	for (n = 0; img->repo_digests[n]; n++)
 		if (strcmp(img->repo_digests[n], rd) == 0) {
@@ -161,8 +164,8 @@ static int merge_repo_digests(struct berth_store *s, struct berth_image *img,
 	return 0;
 }
 
-static int add_tag(struct berth_store *s, const struct berth_reference *r,
-		   struct berth_image *img, struct berth_error **err)
+static int add_tag(struct berth_store *s, const struct berth_reference *r, struct berth_image *img,
+		   struct berth_error **err)
 {
 	json_object *tags = NULL;
 	cleanup_free char *full = NULL;

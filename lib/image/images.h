@@ -20,8 +20,8 @@
  */
 
 struct berth_image_layer {
-	char digest[BERTH_DIGEST_BUF];   /* the blob as distributed */
-	char diff_id[BERTH_DIGEST_BUF];  /* the uncompressed tar */
+	char digest[BERTH_DIGEST_BUF];	 /* the blob as distributed */
+	char diff_id[BERTH_DIGEST_BUF];	 /* the uncompressed tar */
 	char chain_id[BERTH_DIGEST_BUF]; /* the snapshot key in lib/storage */
 	char *media_type;
 	int64_t size;
@@ -29,18 +29,18 @@ struct berth_image_layer {
 };
 
 struct berth_image {
-	char id[BERTH_DIGEST_BUF];       /* config digest */
+	char id[BERTH_DIGEST_BUF];	 /* config digest */
 	char manifest[BERTH_DIGEST_BUF]; /* the platform manifest */
-	char index[BERTH_DIGEST_BUF];    /* the index it was chosen from, or "" */
-	char *media_type;                /* of the manifest */
-	char *platform;                  /* "linux/amd64" from the config */
+	char index[BERTH_DIGEST_BUF];	 /* the index it was chosen from, or "" */
+	char *media_type;		 /* of the manifest */
+	char *platform;			 /* "linux/amd64" from the config */
 	struct berth_image_layer *layers;
 	size_t n_layers;
-	int64_t size;     /* manifest + config + layer blobs, as stored */
-	char *created;    /* the config's "created", or NULL */
-	int64_t added;    /* unix time the record was written */
+	int64_t size;	     /* manifest + config + layer blobs, as stored */
+	char *created;	     /* the config's "created", or NULL */
+	int64_t added;	     /* unix time the record was written */
 	char **repo_digests; /* "docker.io/library/busybox@sha256:…" (never NULL) */
-	char **tags;         /* full references from tags.json (never NULL) */
+	char **tags;	     /* full references from tags.json (never NULL) */
 };
 
 struct berth_image_add_opts {

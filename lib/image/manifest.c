@@ -16,17 +16,15 @@ struct layer_type {
 };
 
 static const struct layer_type layer_types[] = {
-	{BERTH_MT_OCI_LAYER, BERTH_COMPRESSION_NONE, false},
-	{BERTH_MT_OCI_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false},
-	{BERTH_MT_OCI_LAYER_ZSTD, BERTH_COMPRESSION_ZSTD, false},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar", BERTH_COMPRESSION_NONE, true},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", BERTH_COMPRESSION_GZIP,
-	 true},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", BERTH_COMPRESSION_ZSTD,
-	 true},
-	{BERTH_MT_DOCKER_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false},
-	{"application/vnd.docker.image.rootfs.diff.tar", BERTH_COMPRESSION_NONE, false},
-	{BERTH_MT_DOCKER_FOREIGN_GZIP, BERTH_COMPRESSION_GZIP, true},
+    {BERTH_MT_OCI_LAYER, BERTH_COMPRESSION_NONE, false},
+    {BERTH_MT_OCI_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false},
+    {BERTH_MT_OCI_LAYER_ZSTD, BERTH_COMPRESSION_ZSTD, false},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", BERTH_COMPRESSION_NONE, true},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", BERTH_COMPRESSION_GZIP, true},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", BERTH_COMPRESSION_ZSTD, true},
+    {BERTH_MT_DOCKER_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false},
+    {"application/vnd.docker.image.rootfs.diff.tar", BERTH_COMPRESSION_NONE, false},
+    {BERTH_MT_DOCKER_FOREIGN_GZIP, BERTH_COMPRESSION_GZIP, true},
 };
 
 int berth_layer_media_type(const char *media_type, enum berth_compression *compression,
@@ -109,8 +107,8 @@ static int parse_descriptor(json_object *obj, const char *path, struct berth_des
 	    berth_json_int(obj, path, "size", 0, INT64_MAX, &size, err) < 0)
 		return -EINVAL;
 	if (mt == NULL || digest == NULL || size < 0)
-		return berth_error_set(err, EINVAL, "%s: descriptor needs mediaType, digest and size",
-				       path);
+		return berth_error_set(err, EINVAL,
+				       "%s: descriptor needs mediaType, digest and size", path);
 	if (berth_digest_check(digest, err) < 0)
 		return berth_error_prefix(err, "%s.digest", path);
 	snprintf(d->digest, sizeof(d->digest), "%s", digest);
@@ -197,14 +195,14 @@ static int effective_type(json_object *root, const char *hint, const char **out,
 		return berth_error_set(err, EINVAL, "schemaVersion: expected 2, got %lld",
 				       (long long)version);
 	if (mt && hint && berth_manifest_media_type_known(hint) && strcmp(mt, hint) != 0)
-		return berth_error_set(err, EINVAL,
-				       "mediaType \"%s\" does not match the type it came with \"%s\"",
-				       mt, hint);
+		return berth_error_set(
+		    err, EINVAL, "mediaType \"%s\" does not match the type it came with \"%s\"", mt,
+		    hint);
 	if (mt == NULL && hint && berth_manifest_media_type_known(hint))
 		mt = hint;
 	if (mt == NULL)
 		mt = json_object_object_get_ex(root, "manifests", NULL) ? BERTH_MT_OCI_INDEX
-									 : BERTH_MT_OCI_MANIFEST;
+									: BERTH_MT_OCI_MANIFEST;
 	if (!berth_manifest_media_type_known(mt))
 		return berth_error_set(err, EINVAL, "unsupported manifest media type \"%s\"", mt);
 	*out = mt;

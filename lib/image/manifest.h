@@ -49,16 +49,16 @@ struct berth_descriptor {
 	char *media_type;
 	char digest[BERTH_DIGEST_BUF];
 	int64_t size;
-	char **urls;                    /* NULL-terminated or NULL (foreign layers) */
-	bool has_platform;              /* index entries */
+	char **urls;			/* NULL-terminated or NULL (foreign layers) */
+	bool has_platform;		/* index entries */
 	struct berth_platform platform; /* valid when has_platform */
 };
 
 struct berth_manifest {
 	enum berth_manifest_kind kind;
-	char *media_type; /* the effective media type */
-	struct berth_descriptor config;     /* BERTH_MANIFEST_IMAGE */
-	struct berth_descriptor *layers;    /* BERTH_MANIFEST_IMAGE */
+	char *media_type;		 /* the effective media type */
+	struct berth_descriptor config;	 /* BERTH_MANIFEST_IMAGE */
+	struct berth_descriptor *layers; /* BERTH_MANIFEST_IMAGE */
 	size_t n_layers;
 	struct berth_descriptor *manifests; /* BERTH_MANIFEST_INDEX */
 	size_t n_manifests;

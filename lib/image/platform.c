@@ -17,17 +17,21 @@ struct arch_alias {
 
 /* uname machines and GOARCH aliases, to GOARCH names. */
 static const struct arch_alias aliases[] = {
-	{"x86_64", "amd64", NULL},   {"x86-64", "amd64", NULL},  {"amd64", "amd64", NULL},
-	{"aarch64", "arm64", NULL},  {"arm64", "arm64", NULL},   {"armv8l", "arm", "v8"},
-	{"armv7l", "arm", "v7"},     {"armv7", "arm", "v7"},     {"armhf", "arm", "v7"},
-	{"armv6l", "arm", "v6"},     {"armv6", "arm", "v6"},     {"armel", "arm", "v6"},
-	{"armv5tel", "arm", "v5"},   {"armv5l", "arm", "v5"},    {"arm", "arm", NULL},
-	{"i386", "386", NULL},       {"i486", "386", NULL},      {"i586", "386", NULL},
-	{"i686", "386", NULL},       {"386", "386", NULL},       {"ppc64le", "ppc64le", NULL},
-	{"ppc64", "ppc64", NULL},    {"s390x", "s390x", NULL},   {"riscv64", "riscv64", NULL},
-	{"mips64", "mips64", NULL},  {"mips64el", "mips64le", NULL},
-	{"mips64le", "mips64le", NULL}, {"loongarch64", "loong64", NULL},
-	{"loong64", "loong64", NULL},
+    {"x86_64", "amd64", NULL},	    {"x86-64", "amd64", NULL},
+    {"amd64", "amd64", NULL},	    {"aarch64", "arm64", NULL},
+    {"arm64", "arm64", NULL},	    {"armv8l", "arm", "v8"},
+    {"armv7l", "arm", "v7"},	    {"armv7", "arm", "v7"},
+    {"armhf", "arm", "v7"},	    {"armv6l", "arm", "v6"},
+    {"armv6", "arm", "v6"},	    {"armel", "arm", "v6"},
+    {"armv5tel", "arm", "v5"},	    {"armv5l", "arm", "v5"},
+    {"arm", "arm", NULL},	    {"i386", "386", NULL},
+    {"i486", "386", NULL},	    {"i586", "386", NULL},
+    {"i686", "386", NULL},	    {"386", "386", NULL},
+    {"ppc64le", "ppc64le", NULL},   {"ppc64", "ppc64", NULL},
+    {"s390x", "s390x", NULL},	    {"riscv64", "riscv64", NULL},
+    {"mips64", "mips64", NULL},	    {"mips64el", "mips64le", NULL},
+    {"mips64le", "mips64le", NULL}, {"loongarch64", "loong64", NULL},
+    {"loong64", "loong64", NULL},
 };
 
 static int copy_field(char *dst, const char *src, const char *what, struct berth_error **err)
@@ -39,7 +43,8 @@ static int copy_field(char *dst, const char *src, const char *what, struct berth
 	for (size_t i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '-' &&
 		    src[i] != '.')
-			return berth_error_set(err, EINVAL, "invalid platform %s \"%s\"", what, src);
+			return berth_error_set(err, EINVAL, "invalid platform %s \"%s\"", what,
+					       src);
 		dst[i] = (char)tolower((unsigned char)src[i]);
 	}
 	dst[n] = '\0';
@@ -69,7 +74,8 @@ int berth_platform_set(struct berth_platform *out, const char *os, const char *a
 
 	if (os == NULL || os[0] == '\0' || arch == NULL || arch[0] == '\0')
 		return berth_error_set(err, EINVAL, "platform needs an os and an architecture");
-	if (copy_field(p.os, os, "os", err) < 0 || copy_field(p.arch, arch, "architecture", err) < 0 ||
+	if (copy_field(p.os, os, "os", err) < 0 ||
+	    copy_field(p.arch, arch, "architecture", err) < 0 ||
 	    copy_field(p.variant, variant ? variant : "", "variant", err) < 0)
 		return -EINVAL;
 	normalise(&p);
@@ -95,9 +101,8 @@ int berth_platform_parse(const char *s, struct berth_platform *out, struct berth
 	if (variant != NULL) {
 		*variant++ = '\0';
 		if (variant[0] == '\0' || strchr(variant, '/') != NULL)
-			return berth_error_set(err, EINVAL,
-					       "invalid platform \"%s\": expected os/arch[/variant]",
-					       s);
+			return berth_error_set(
+			    err, EINVAL, "invalid platform \"%s\": expected os/arch[/variant]", s);
 	}
 	ret = berth_platform_set(out, buf, arch, variant, err);
 	if (ret < 0)

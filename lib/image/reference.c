@@ -196,8 +196,8 @@ static int check_parts(const char *s, const struct berth_reference *r, const cha
 		       struct berth_error **err)
 {
 	if (!valid_domain(r->domain))
-		return berth_error_set(err, EINVAL, "invalid reference \"%s\": bad domain \"%s\"", s,
-				       r->domain);
+		return berth_error_set(err, EINVAL, "invalid reference \"%s\": bad domain \"%s\"",
+				       s, r->domain);
 	if (check_path(s, r->path, err) < 0)
 		return -EINVAL;
 	if (strlen(r->domain) + 1 + strlen(r->path) > NAME_MAX_LEN)

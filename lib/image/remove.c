@@ -37,8 +37,7 @@ static bool strv_has(char **v, const char *s)
 	return false;
 }
 
-static int drop_tags(struct berth_store *s, const struct berth_image *img,
-		     struct berth_error **err)
+static int drop_tags(struct berth_store *s, const struct berth_image *img, struct berth_error **err)
 {
 	json_object *tags = NULL;
 	int ret;
@@ -58,13 +57,12 @@ static int check_removable(const struct berth_image *img, const char *name, bool
 	if (o->force)
 		return 0;
 	if (o->in_use != NULL && o->in_use(o->ctx, img))
-		return berth_error_set(err, EBUSY,
-				       "image %s is in use by a container (force to remove it)",
-				       name);
+		return berth_error_set(
+		    err, EBUSY, "image %s is in use by a container (force to remove it)", name);
 	if (!by_tag && berth_strv_len(img->tags) > 1)
 		return berth_error_set(err, EBUSY,
-				       "image %s is referenced by %zu tags (force to remove it)", name,
-				       berth_strv_len(img->tags));
+				       "image %s is referenced by %zu tags (force to remove it)",
+				       name, berth_strv_len(img->tags));
 	return 0;
 }
 

@@ -150,7 +150,8 @@ void berth_store_unlease(struct berth_store *s)
 /* A temp entry whose flock we can take belongs to a writer that is gone. */
 static void clean_entry(struct berth_store *s, const char *name)
 {
-	cleanup_close int fd = openat(s->tmpfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	cleanup_close int fd =
+	    openat(s->tmpfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return;
@@ -194,8 +195,7 @@ static bool still_linked(int dirfd, const char *name, int fd)
 	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int store_tmp_create(struct berth_store *s, const char *kind, char **name,
-		     struct berth_error **err)
+int store_tmp_create(struct berth_store *s, const char *kind, char **name, struct berth_error **err)
 {
 	for (int attempt = 0; attempt < 16; attempt++) {
 		cleanup_free char *n = NULL;
@@ -228,8 +228,7 @@ int store_tmp_publish(struct berth_store *s, int fd, const char *tmpname, int di
 	if (fsync(fd) < 0)
 		return berth_error_errno(err, "fsync '%s/tmp/%s'", s->root, tmpname);
 	if (renameat(s->tmpfd, tmpname, dirfd, name) < 0)
-		return berth_error_errno(err, "rename '%s/tmp/%s' to '%s'", s->root, tmpname,
-					 name);
+		return berth_error_errno(err, "rename '%s/tmp/%s' to '%s'", s->root, tmpname, name);
 	if (fsync(dirfd) < 0)
 		return berth_error_errno(err, "fsync the directory of '%s'", name);
 	return 0;

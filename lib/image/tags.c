@@ -16,8 +16,7 @@
 
 static int check_tags(json_object *tags, struct berth_error **err)
 {
-	json_object_object_foreach(tags, ref, val)
-	{
+	json_object_object_foreach (tags, ref, val) {
 		if (berth_digest_check(json_object_get_string(val), err) < 0)
 			return berth_error_prefix(err, "tags.json: tag \"%s\"", ref);
 	}
@@ -70,8 +69,7 @@ int tags_attach(json_object *tags, struct berth_image *img, struct berth_error *
 
 	if (v == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	json_object_object_foreach(tags, ref, val)
-	{
+	json_object_object_foreach (tags, ref, val) {
 		if (strcmp(json_object_get_string(val), img->manifest) != 0)
 			continue;
 		if ((v[n++] = strdup(ref)) == NULL) {

@@ -32,8 +32,7 @@ int berth_sha256_update(struct berth_sha256 *h, const void *buf, size_t len,
 	return 0;
 }
 
-int berth_sha256_final(struct berth_sha256 *h, char out[BERTH_DIGEST_BUF],
-		       struct berth_error **err)
+int berth_sha256_final(struct berth_sha256 *h, char out[BERTH_DIGEST_BUF], struct berth_error **err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -113,8 +112,8 @@ int berth_digest_check(const char *s, struct berth_error **err)
 		return berth_error_set(err, EINVAL, "unsupported digest algorithm \"%.*s\"",
 				       (int)alen, s);
 	if (!berth_is_sha256_hex(colon + 1))
-		return berth_error_set(err, EINVAL,
-				       "invalid digest \"%s\": expected 64 lower-case hex digits", s);
+		return berth_error_set(
+		    err, EINVAL, "invalid digest \"%s\": expected 64 lower-case hex digits", s);
 	return 0;
 }
 

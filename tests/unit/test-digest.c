@@ -39,9 +39,10 @@ BERTH_TEST(digest_check_refuses_other_algorithms_and_bad_hex)
 	CHECK_INT(berth_digest_check("sha256:ABC", &err), ==, -EINVAL);
 	CHECK(strstr(err->msg, "64 lower-case hex") != NULL);
 	berth_error_clear(&err);
-	CHECK_INT(berth_digest_check("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
-				     &err),
-		  ==, -EINVAL);
+	CHECK_INT(
+	    berth_digest_check(
+		"sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", &err),
+	    ==, -EINVAL);
 	berth_error_clear(&err);
 	CHECK_INT(berth_digest_check(ABC "0", &err), ==, -EINVAL);
 	berth_error_clear(&err);

@@ -102,10 +102,11 @@ void tstore_image(struct berth_store *s, int seed, int n_layers, char manifest[B
 		dof += (size_t)snprintf(diffs + dof, sizeof(diffs) - dof, "%s\"%s\"", i ? "," : "",
 					diff);
 	}
-	snprintf(cfg, sizeof(cfg),
-		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-0%d-01T00:00:00Z\","
-		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[%s]}}",
-		 seed % 9 + 1, diffs);
+	snprintf(
+	    cfg, sizeof(cfg),
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-0%d-01T00:00:00Z\","
+	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[%s]}}",
+	    seed % 9 + 1, diffs);
 	tstore_put(s, cfg, config_digest);
 	snprintf(man, sizeof(man),
 		 "{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_MANIFEST

@@ -36,7 +36,7 @@ static void parse_fails(const char *json, const char *hint, int code, const char
 
 #define LAYER(mt, d) "{\"mediaType\":\"" mt "\",\"digest\":\"" d "\",\"size\":10}"
 #define IMAGE(mt, cfgmt, layers)                                                                   \
-	"{\"schemaVersion\":2,\"mediaType\":\"" mt "\",\"config\":{\"mediaType\":\"" cfgmt          \
+	"{\"schemaVersion\":2,\"mediaType\":\"" mt "\",\"config\":{\"mediaType\":\"" cfgmt         \
 	"\",\"digest\":\"" DA "\",\"size\":5},\"layers\":[" layers "]}"
 
 BERTH_TEST(image_manifest_oci_and_docker)
@@ -45,9 +45,10 @@ BERTH_TEST(image_manifest_oci_and_docker)
 	enum berth_compression c;
 	bool foreign;
 
-	m = parse_ok(IMAGE(BERTH_MT_OCI_MANIFEST, BERTH_MT_OCI_CONFIG,
-			   LAYER(BERTH_MT_OCI_LAYER_GZIP, DB) "," LAYER(BERTH_MT_OCI_LAYER_ZSTD, DC)),
-		     NULL);
+	m = parse_ok(
+	    IMAGE(BERTH_MT_OCI_MANIFEST, BERTH_MT_OCI_CONFIG,
+		  LAYER(BERTH_MT_OCI_LAYER_GZIP, DB) "," LAYER(BERTH_MT_OCI_LAYER_ZSTD, DC)),
+	    NULL);
 	CHECK_INT(m->kind, ==, BERTH_MANIFEST_IMAGE);
 	CHECK_STR(m->config.digest, DA);
 	CHECK_INT(m->n_layers, ==, 2);
@@ -61,7 +62,8 @@ BERTH_TEST(image_manifest_oci_and_docker)
 		     BERTH_MT_DOCKER_MANIFEST);
 	CHECK_STR(m->media_type, BERTH_MT_DOCKER_MANIFEST);
 	CHECK_STR(m->layers[0].urls[0], "https://x/y");
-	CHECK_OK(berth_layer_media_type(m->layers[0].media_type, &c, &foreign, &(struct berth_error *){NULL}),
+	CHECK_OK(berth_layer_media_type(m->layers[0].media_type, &c, &foreign,
+					&(struct berth_error *){NULL}),
 		 &(struct berth_error *){NULL});
 	CHECK(foreign && c == BERTH_COMPRESSION_GZIP);
 	berth_manifest_free(m);
@@ -83,8 +85,8 @@ BERTH_TEST(image_manifest_layer_media_types)
 	CHECK(c == BERTH_COMPRESSION_NONE && !f);
 	CHECK_OK(berth_layer_media_type(BERTH_MT_DOCKER_LAYER_GZIP, &c, &f, &err), &err);
 	CHECK(c == BERTH_COMPRESSION_GZIP && !f);
-	CHECK_OK(berth_layer_media_type("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-					&c, &f, &err),
+	CHECK_OK(berth_layer_media_type(
+		     "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", &c, &f, &err),
 		 &err);
 	CHECK(c == BERTH_COMPRESSION_ZSTD && f);
 	CHECK_INT(berth_layer_media_type("application/x-tar", &c, &f, &err), ==, -EINVAL);
@@ -101,8 +103,8 @@ BERTH_TEST(image_manifest_refusals)
 	parse_fails("{}", BERTH_MT_DOCKER_SCHEMA1_SIGNED, EINVAL, "schema 1 manifests");
 	parse_fails("{\"schemaVersion\":2,", NULL, EINVAL, "invalid JSON");
 	parse_fails("[1]", NULL, EINVAL, "expected an object");
-	parse_fails(IMAGE(BERTH_MT_OCI_MANIFEST, BERTH_MT_OCI_CONFIG, LAYER("text/plain", DB)), NULL,
-		    EINVAL, "layers[0]: unsupported layer media type \"text/plain\"");
+	parse_fails(IMAGE(BERTH_MT_OCI_MANIFEST, BERTH_MT_OCI_CONFIG, LAYER("text/plain", DB)),
+		    NULL, EINVAL, "layers[0]: unsupported layer media type \"text/plain\"");
 	parse_fails(IMAGE(BERTH_MT_OCI_MANIFEST, "application/x-helm", ""), NULL, EINVAL,
 		    "unsupported config media type");
 	parse_fails(IMAGE("application/x-thing", BERTH_MT_OCI_CONFIG, ""), NULL, EINVAL,
@@ -123,7 +125,7 @@ BERTH_TEST(image_manifest_refusals)
 }
 
 #define ENTRY(os, arch, variant, d)                                                                \
-	"{\"mediaType\":\"" BERTH_MT_OCI_MANIFEST "\",\"digest\":\"" d                            \
+	"{\"mediaType\":\"" BERTH_MT_OCI_MANIFEST "\",\"digest\":\"" d                             \
 	"\",\"size\":1,\"platform\":{\"os\":\"" os "\",\"architecture\":\"" arch "\"" variant "}}"
 
 static const char *pick(const struct berth_manifest *idx, const char *want)
@@ -145,10 +147,12 @@ static const char *pick(const struct berth_manifest *idx, const char *want)
 
 BERTH_TEST(image_manifest_index_platform_choice)
 {
-	struct berth_manifest *m = parse_ok(
-		"{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_INDEX "\",\"manifests\":["
-		ENTRY("linux", "amd64", "", DA) "," ENTRY("linux", "arm", ",\"variant\":\"v6\"", DB)
-		"," ENTRY("linux", "arm64", ",\"variant\":\"v8\"", DC) "]}", NULL);
+	struct berth_manifest *m =
+	    parse_ok("{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_INDEX
+		     "\",\"manifests\":[" ENTRY("linux", "amd64", "", DA) "," ENTRY(
+			 "linux", "arm", ",\"variant\":\"v6\"",
+			 DB) "," ENTRY("linux", "arm64", ",\"variant\":\"v8\"", DC) "]}",
+		     NULL);
 
 	CHECK_INT(m->kind, ==, BERTH_MANIFEST_INDEX);
 	CHECK_STR(pick(m, "linux/amd64"), DA);
@@ -171,9 +175,9 @@ BERTH_TEST(image_platform_machines_and_flags)
 	struct berth_platform p;
 	char buf[128];
 	static const char *cases[][2] = {
-		{"x86_64", "linux/amd64"}, {"aarch64", "linux/arm64"}, {"armv7l", "linux/arm/v7"},
-		{"armv6l", "linux/arm/v6"}, {"i686", "linux/386"},     {"ppc64le", "linux/ppc64le"},
-		{"s390x", "linux/s390x"},   {"riscv64", "linux/riscv64"},
+	    {"x86_64", "linux/amd64"},	{"aarch64", "linux/arm64"},   {"armv7l", "linux/arm/v7"},
+	    {"armv6l", "linux/arm/v6"}, {"i686", "linux/386"},	      {"ppc64le", "linux/ppc64le"},
+	    {"s390x", "linux/s390x"},	{"riscv64", "linux/riscv64"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -201,12 +205,12 @@ BERTH_TEST(image_platform_machines_and_flags)
 BERTH_TEST(image_config_parse_fields)
 {
 	const char *json =
-		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-01T00:00:00Z\","
-		"\"config\":{\"User\":\"1000:1000\",\"Env\":[\"PATH=/bin\"],\"Entrypoint\":[\"/e\"],"
-		"\"Cmd\":[\"sh\",\"-c\",\"x\"],\"WorkingDir\":\"/w\",\"ExposedPorts\":{\"80/tcp\":{}},"
-		"\"Volumes\":{\"/data\":{}},\"Labels\":{\"a\":\"b\"},\"StopSignal\":\"SIGINT\"},"
-		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" DA "\",\"" DB "\"]},"
-		"\"history\":[{\"created_by\":\"x\"},{\"empty_layer\":true}]}";
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-01T00:00:00Z\","
+	    "\"config\":{\"User\":\"1000:1000\",\"Env\":[\"PATH=/bin\"],\"Entrypoint\":[\"/e\"],"
+	    "\"Cmd\":[\"sh\",\"-c\",\"x\"],\"WorkingDir\":\"/w\",\"ExposedPorts\":{\"80/tcp\":{}},"
+	    "\"Volumes\":{\"/data\":{}},\"Labels\":{\"a\":\"b\"},\"StopSignal\":\"SIGINT\"},"
+	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" DA "\",\"" DB "\"]},"
+	    "\"history\":[{\"created_by\":\"x\"},{\"empty_layer\":true}]}";
 	struct berth_error *err = NULL;
 	struct berth_image_config *c = NULL;
 
@@ -231,17 +235,17 @@ BERTH_TEST(image_config_parse_fields)
 BERTH_TEST(image_config_refusals)
 {
 	static const char *bad[][2] = {
-		{"{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-		 "architecture and os are required"},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\"}", "rootfs: missing"},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"x\"}}",
-		 "rootfs.type"},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		 "\"diff_ids\":[\"md5:00\"]}}",
-		 "rootfs.diff_ids[0]: unsupported digest algorithm \"md5\""},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":\"sh\"},"
-		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-		 "config.Cmd: expected an array"},
+	    {"{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+	     "architecture and os are required"},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\"}", "rootfs: missing"},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"x\"}}",
+	     "rootfs.type"},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	     "\"diff_ids\":[\"md5:00\"]}}",
+	     "rootfs.diff_ids[0]: unsupported digest algorithm \"md5\""},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":\"sh\"},"
+	     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+	     "config.Cmd: expected an array"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -264,6 +268,8 @@ BERTH_TEST(image_chain_ids_follow_the_spec)
 
 	CHECK_OK(berth_chain_ids(diffs, 3, out, &err), &err);
 	CHECK_STR(out[0], DA);
-	CHECK_STR(out[1], "sha256:ccd722928bd92476ba1745586fed6e45a102504185ad88cd89e01ff116fd146c");
-	CHECK_STR(out[2], "sha256:c1377126441fb2f5ec2c21ae2a60255331d639e830f0ee1b40a36e52d4c40588");
+	CHECK_STR(out[1],
+		  "sha256:ccd722928bd92476ba1745586fed6e45a102504185ad88cd89e01ff116fd146c");
+	CHECK_STR(out[2],
+		  "sha256:c1377126441fb2f5ec2c21ae2a60255331d639e830f0ee1b40a36e52d4c40588");
 }

@@ -87,8 +87,7 @@ BERTH_TEST(image_reference_refuses_bad_components)
 	refuse("x.io:port/a", "bad domain");
 	refuse("busybox@sha512:abc", "unsupported digest algorithm \"sha512\"");
 	refuse("busybox@sha256:abc", "64 lower-case hex");
-	refuse("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-	       "64-digit hex");
+	refuse("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "64-digit hex");
 	refuse("@" D, "empty name");
 }
 

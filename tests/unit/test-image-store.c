@@ -59,15 +59,17 @@ BERTH_TEST(image_store_blob_writer_verifies_while_writing)
 	struct berth_blob_writer *w = NULL;
 	struct berth_sink sink;
 	char *before = tstore_listing(dir), *after;
-	const char *wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+	const char *wrong =
+	    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 	/* digest mismatch */
 	CHECK_OK(berth_blob_writer_open(s, wrong, 3, &w, &err), &err);
 	sink = berth_blob_sink(w);
 	CHECK_OK(sink.write(sink.ctx, "abc", 3, &err), &err);
 	CHECK_INT(berth_blob_writer_commit(w, NULL, &err), ==, -EINVAL);
-	CHECK_STR(err->msg, "blob sha256:0000000000000000000000000000000000000000000000000000000000000000: "
-			    "digest mismatch (got " ABC ")");
+	CHECK_STR(err->msg,
+		  "blob sha256:0000000000000000000000000000000000000000000000000000000000000000: "
+		  "digest mismatch (got " ABC ")");
 	berth_error_clear(&err);
 	/* truncated: fewer bytes than the descriptor said */
 	CHECK_OK(berth_blob_writer_open(s, ABC, 4, &w, &err), &err);
@@ -135,9 +137,9 @@ BERTH_TEST(image_store_add_tag_resolve_remove)
 	char shortid[13];
 
 	tstore_image(s, 1, 3, m);
-	CHECK_OK(berth_image_add(s, &(struct berth_image_add_opts){.manifest = m,
-								    .reference = "busybox"},
-				 &img, &err),
+	CHECK_OK(berth_image_add(
+		     s, &(struct berth_image_add_opts){.manifest = m, .reference = "busybox"}, &img,
+		     &err),
 		 &err);
 	CHECK_INT(img->n_layers, ==, 3);
 	CHECK_STR(img->layers[0].chain_id, img->layers[0].diff_id);
@@ -166,9 +168,9 @@ BERTH_TEST(image_store_add_tag_resolve_remove)
 		  ==, -EBUSY);
 	CHECK(strstr(err->msg, "in use by a container") != NULL);
 	berth_error_clear(&err);
-	CHECK_INT(berth_image_remove(s, "localhost:5000/bb:v1",
-				     &(struct berth_image_remove_opts){.in_use = never, .force = true},
-				     &err),
+	CHECK_INT(berth_image_remove(
+		      s, "localhost:5000/bb:v1",
+		      &(struct berth_image_remove_opts){.in_use = never, .force = true}, &err),
 		  ==, 1);
 	CHECK_OK(berth_image_list(s, &list, &n, &err), &err);
 	CHECK_INT(n, ==, 0);
@@ -213,14 +215,14 @@ BERTH_TEST(image_store_gc_keeps_what_records_reach)
 	struct berth_image *a = NULL;
 	struct berth_gc_result r;
 	struct snaps sn = {0};
-	struct berth_gc_hooks h = {.list_snapshots = list_snaps, .remove_snapshot = remove_snap,
-				   .ctx = &sn};
+	struct berth_gc_hooks h = {
+	    .list_snapshots = list_snaps, .remove_snapshot = remove_snap, .ctx = &sn};
 
 	tstore_image(s, 1, 2, m1);
 	tstore_image(s, 2, 2, m2);
 	tstore_put(s, "unreferenced", junk);
-	CHECK_OK(berth_image_add(s, &(struct berth_image_add_opts){.manifest = m1, .reference = "a"},
-				 &a, &err),
+	CHECK_OK(berth_image_add(
+		     s, &(struct berth_image_add_opts){.manifest = m1, .reference = "a"}, &a, &err),
 		 &err);
 	sn.keep = a->layers[1].chain_id;
 	CHECK_OK(berth_store_lease(s, &err), &err);
@@ -231,7 +233,8 @@ BERTH_TEST(image_store_gc_keeps_what_records_reach)
 	/* image 2 was never recorded: its manifest, config and two layers go, and the junk */
 	CHECK_INT(r.blobs_removed, ==, 5);
 	CHECK_INT(r.snapshots_removed, ==, 1);
-	CHECK_STR(sn.removed[0], "sha256:1111111111111111111111111111111111111111111111111111111111111111");
+	CHECK_STR(sn.removed[0],
+		  "sha256:1111111111111111111111111111111111111111111111111111111111111111");
 	CHECK(berth_blob_exists(s, m1) && berth_blob_exists(s, a->id));
 	CHECK(berth_blob_exists(s, a->layers[0].digest));
 	CHECK(!berth_blob_exists(s, m2) && !berth_blob_exists(s, junk));

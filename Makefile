@@ -3,7 +3,7 @@
 CC ?= gcc
 VERSION := 0.1.0
 BUILD ?= build
-PKGS := json-c libseccomp libcap
+PKGS := json-c libseccomp libcap libcrypto
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wvla -Wimplicit-fallthrough -Wno-unused-parameter

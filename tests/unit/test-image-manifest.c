@@ -63,8 +63,8 @@ BERTH_TEST(image_manifest_oci_and_docker)
 	CHECK_STR(m->media_type, BERTH_MT_DOCKER_MANIFEST);
 	CHECK_STR(m->layers[0].urls[0], "https://x/y");
 	CHECK_OK(berth_layer_media_type(m->layers[0].media_type, &c, &foreign,
-					&(struct berth_error *){NULL}),
-		 &(struct berth_error *){NULL});
+					&(struct berth_error *){ NULL }),
+		 &(struct berth_error *){ NULL });
 	CHECK(foreign && c == BERTH_COMPRESSION_GZIP);
 	berth_manifest_free(m);
 	/* no mediaType in the document: the fields decide */
@@ -175,9 +175,10 @@ BERTH_TEST(image_platform_machines_and_flags)
 	struct berth_platform p;
 	char buf[128];
 	static const char *cases[][2] = {
-	    {"x86_64", "linux/amd64"},	{"aarch64", "linux/arm64"},   {"armv7l", "linux/arm/v7"},
-	    {"armv6l", "linux/arm/v6"}, {"i686", "linux/386"},	      {"ppc64le", "linux/ppc64le"},
-	    {"s390x", "linux/s390x"},	{"riscv64", "linux/riscv64"},
+		{ "x86_64", "linux/amd64" },  { "aarch64", "linux/arm64" },
+		{ "armv7l", "linux/arm/v7" }, { "armv6l", "linux/arm/v6" },
+		{ "i686", "linux/386" },      { "ppc64le", "linux/ppc64le" },
+		{ "s390x", "linux/s390x" },   { "riscv64", "linux/riscv64" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -235,17 +236,17 @@ BERTH_TEST(image_config_parse_fields)
 BERTH_TEST(image_config_refusals)
 {
 	static const char *bad[][2] = {
-	    {"{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	     "architecture and os are required"},
-	    {"{\"architecture\":\"amd64\",\"os\":\"linux\"}", "rootfs: missing"},
-	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"x\"}}",
-	     "rootfs.type"},
-	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-	     "\"diff_ids\":[\"md5:00\"]}}",
-	     "rootfs.diff_ids[0]: unsupported digest algorithm \"md5\""},
-	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":\"sh\"},"
-	     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	     "config.Cmd: expected an array"},
+		{ "{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+		  "architecture and os are required" },
+		{ "{\"architecture\":\"amd64\",\"os\":\"linux\"}", "rootfs: missing" },
+		{ "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"x\"}}",
+		  "rootfs.type" },
+		{ "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+		  "\"diff_ids\":[\"md5:00\"]}}",
+		  "rootfs.diff_ids[0]: unsupported digest algorithm \"md5\"" },
+		{ "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":\"sh\"},"
+		  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+		  "config.Cmd: expected an array" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -262,7 +263,7 @@ BERTH_TEST(image_config_refusals)
 
 BERTH_TEST(image_chain_ids_follow_the_spec)
 {
-	char *diffs[] = {DA, DB, DC};
+	char *diffs[] = { DA, DB, DC };
 	char out[3][BERTH_DIGEST_BUF];
 	struct berth_error *err = NULL;
 

@@ -138,8 +138,8 @@ BERTH_TEST(image_store_add_tag_resolve_remove)
 
 	tstore_image(s, 1, 3, m);
 	CHECK_OK(berth_image_add(
-		     s, &(struct berth_image_add_opts){.manifest = m, .reference = "busybox"}, &img,
-		     &err),
+		     s, &(struct berth_image_add_opts){ .manifest = m, .reference = "busybox" },
+		     &img, &err),
 		 &err);
 	CHECK_INT(img->n_layers, ==, 3);
 	CHECK_STR(img->layers[0].chain_id, img->layers[0].diff_id);
@@ -164,13 +164,13 @@ BERTH_TEST(image_store_add_tag_resolve_remove)
 	berth_error_clear(&err);
 	CHECK_INT(berth_image_remove(s, "busybox", NULL, &err), ==, 0);
 	CHECK_INT(berth_image_remove(s, "localhost:5000/bb:v1",
-				     &(struct berth_image_remove_opts){.in_use = never}, &err),
+				     &(struct berth_image_remove_opts){ .in_use = never }, &err),
 		  ==, -EBUSY);
 	CHECK(strstr(err->msg, "in use by a container") != NULL);
 	berth_error_clear(&err);
 	CHECK_INT(berth_image_remove(
 		      s, "localhost:5000/bb:v1",
-		      &(struct berth_image_remove_opts){.in_use = never, .force = true}, &err),
+		      &(struct berth_image_remove_opts){ .in_use = never, .force = true }, &err),
 		  ==, 1);
 	CHECK_OK(berth_image_list(s, &list, &n, &err), &err);
 	CHECK_INT(n, ==, 0);
@@ -214,15 +214,17 @@ BERTH_TEST(image_store_gc_keeps_what_records_reach)
 	struct berth_store *s = tstore_new(dir);
 	struct berth_image *a = NULL;
 	struct berth_gc_result r;
-	struct snaps sn = {0};
-	struct berth_gc_hooks h = {
-	    .list_snapshots = list_snaps, .remove_snapshot = remove_snap, .ctx = &sn};
+	struct snaps sn = { 0 };
+	struct berth_gc_hooks h = { .list_snapshots = list_snaps,
+				    .remove_snapshot = remove_snap,
+				    .ctx = &sn };
 
 	tstore_image(s, 1, 2, m1);
 	tstore_image(s, 2, 2, m2);
 	tstore_put(s, "unreferenced", junk);
-	CHECK_OK(berth_image_add(
-		     s, &(struct berth_image_add_opts){.manifest = m1, .reference = "a"}, &a, &err),
+	CHECK_OK(berth_image_add(s,
+				 &(struct berth_image_add_opts){ .manifest = m1, .reference = "a" },
+				 &a, &err),
 		 &err);
 	sn.keep = a->layers[1].chain_id;
 	CHECK_OK(berth_store_lease(s, &err), &err);

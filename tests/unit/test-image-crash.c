@@ -106,9 +106,9 @@ static void writer_loop(const char *root, int round)
 
 		tstore_image(s, round * 1000 + i, 1 + i % 3, m);
 		snprintf(ref, sizeof(ref), "img%d:t%d", i % 4, i % 2);
-		if (berth_image_add(s,
-				    &(struct berth_image_add_opts){.manifest = m, .reference = ref},
-				    NULL, &err) < 0)
+		if (berth_image_add(
+			s, &(struct berth_image_add_opts){ .manifest = m, .reference = ref }, NULL,
+			&err) < 0)
 			_exit(3);
 		if (i % 5 == 4 && berth_image_remove(s, ref, NULL, &err) < 0)
 			berth_error_clear(&err);
@@ -125,7 +125,7 @@ BERTH_TEST(image_store_survives_sigkill_of_a_writer)
 	snprintf(root, sizeof(root), "%s/root", dir);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	for (int round = 0; round < 60; round++) {
-		struct timespec ts = {0, (long)(rand() % 20000) * 1000};
+		struct timespec ts = { 0, (long)(rand() % 20000) * 1000 };
 		pid_t pid = fork();
 		int status;
 
@@ -153,32 +153,32 @@ BERTH_TEST(image_store_hostile_manifests_leave_store_unchanged)
 	struct berth_store *s = tstore_new(dir);
 	char *before, *after, *big;
 	static const char *bad[] = {
-	    "{\"schemaVersion\":1,\"fsLayers\":[]}",
-	    "{\"schemaVersion\":2,\"mediaType\":\"",
-	    "{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_MANIFEST
-	    "\",\"config\":{\"mediaType\":\"" BERTH_MT_OCI_CONFIG "\",\"digest\":\"sha256:"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1},"
-	    "\"layers\":[{\"mediaType\":\"application/x-unknown\",\"digest\":\"sha256:"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1}]}",
-	    /* well-formed, but its config blob is missing */
-	    "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" BERTH_MT_OCI_CONFIG
-	    "\",\"digest\":\"sha256:"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1},"
-	    "\"layers\":[]}",
+		"{\"schemaVersion\":1,\"fsLayers\":[]}",
+		"{\"schemaVersion\":2,\"mediaType\":\"",
+		"{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_MANIFEST
+		"\",\"config\":{\"mediaType\":\"" BERTH_MT_OCI_CONFIG "\",\"digest\":\"sha256:"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1},"
+		"\"layers\":[{\"mediaType\":\"application/x-unknown\",\"digest\":\"sha256:"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1}]}",
+		/* well-formed, but its config blob is missing */
+		"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" BERTH_MT_OCI_CONFIG
+		"\",\"digest\":\"sha256:"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1},"
+		"\"layers\":[]}",
 	};
 
 	tstore_image(s, 7, 2, good);
-	CHECK_OK(
-	    berth_image_add(s, &(struct berth_image_add_opts){.manifest = good, .reference = "ok"},
-			    NULL, &err),
-	    &err);
+	CHECK_OK(berth_image_add(
+		     s, &(struct berth_image_add_opts){ .manifest = good, .reference = "ok" }, NULL,
+		     &err),
+		 &err);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		/* the blob itself arrives verified; the refusal is at add time */
 		CHECK_OK(berth_sha256_buf(bad[i], strlen(bad[i]), d, &err), &err);
 		CHECK_OK(berth_blob_put(s, bad[i], strlen(bad[i]), d, NULL, &err), &err);
 		before = tstore_listing(dir);
 		CHECK(berth_image_add(
-			  s, &(struct berth_image_add_opts){.manifest = d, .reference = "bad"},
+			  s, &(struct berth_image_add_opts){ .manifest = d, .reference = "bad" },
 			  NULL, &err) < 0);
 		CHECK(strstr(err->msg, "manifest") != NULL || strstr(err->msg, "config") != NULL);
 		berth_error_clear(&err);

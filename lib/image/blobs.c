@@ -104,7 +104,7 @@ static int sink_write(void *ctx, const void *buf, size_t len, struct berth_error
 
 struct berth_sink berth_blob_sink(struct berth_blob_writer *w)
 {
-	return (struct berth_sink){.write = sink_write, .ctx = w};
+	return (struct berth_sink){ .write = sink_write, .ctx = w };
 }
 
 static int verify(struct berth_blob_writer *w, char got[BERTH_DIGEST_BUF], struct berth_error **err)

@@ -135,7 +135,7 @@ static int sweep_snapshots(const struct berth_gc_hooks *h, const struct set *kee
 static int gc_locked(struct berth_store *s, const struct berth_gc_hooks *hooks,
 		     struct berth_gc_result *r, struct berth_error **err)
 {
-	struct set blobs = {0}, chains = {0};
+	struct set blobs = { 0 }, chains = { 0 };
 	int ret;
 
 	ret = reachable(s, &blobs, &chains, err);
@@ -153,7 +153,7 @@ static int gc_locked(struct berth_store *s, const struct berth_gc_hooks *hooks,
 int berth_store_gc(struct berth_store *s, const struct berth_gc_hooks *hooks,
 		   struct berth_gc_result *out, struct berth_error **err)
 {
-	struct berth_gc_result r = {0};
+	struct berth_gc_result r = { 0 };
 	int ret;
 
 	if (s->leases > 0)

@@ -94,7 +94,7 @@ static struct berth_image *match_reference(struct berth_image **v, size_t n, con
 		return NULL;
 	}
 	full = r->tag ? berth_reference_string(&(struct berth_reference){
-			    .domain = r->domain, .path = r->path, .tag = r->tag})
+			    .domain = r->domain, .path = r->path, .tag = r->tag })
 		      : NULL;
 	for (size_t i = 0; i < n && found == NULL; i++) {
 		if (r->digest ? has_digest(v[i], r->digest) : (full && has_tag(v[i], full)))

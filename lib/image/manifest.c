@@ -16,15 +16,17 @@ struct layer_type {
 };
 
 static const struct layer_type layer_types[] = {
-    {BERTH_MT_OCI_LAYER, BERTH_COMPRESSION_NONE, false},
-    {BERTH_MT_OCI_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false},
-    {BERTH_MT_OCI_LAYER_ZSTD, BERTH_COMPRESSION_ZSTD, false},
-    {"application/vnd.oci.image.layer.nondistributable.v1.tar", BERTH_COMPRESSION_NONE, true},
-    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", BERTH_COMPRESSION_GZIP, true},
-    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", BERTH_COMPRESSION_ZSTD, true},
-    {BERTH_MT_DOCKER_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false},
-    {"application/vnd.docker.image.rootfs.diff.tar", BERTH_COMPRESSION_NONE, false},
-    {BERTH_MT_DOCKER_FOREIGN_GZIP, BERTH_COMPRESSION_GZIP, true},
+	{ BERTH_MT_OCI_LAYER, BERTH_COMPRESSION_NONE, false },
+	{ BERTH_MT_OCI_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false },
+	{ BERTH_MT_OCI_LAYER_ZSTD, BERTH_COMPRESSION_ZSTD, false },
+	{ "application/vnd.oci.image.layer.nondistributable.v1.tar", BERTH_COMPRESSION_NONE, true },
+	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", BERTH_COMPRESSION_GZIP,
+	  true },
+	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", BERTH_COMPRESSION_ZSTD,
+	  true },
+	{ BERTH_MT_DOCKER_LAYER_GZIP, BERTH_COMPRESSION_GZIP, false },
+	{ "application/vnd.docker.image.rootfs.diff.tar", BERTH_COMPRESSION_NONE, false },
+	{ BERTH_MT_DOCKER_FOREIGN_GZIP, BERTH_COMPRESSION_GZIP, true },
 };
 
 int berth_layer_media_type(const char *media_type, enum berth_compression *compression,

@@ -17,21 +17,21 @@ struct arch_alias {
 
 /* uname machines and GOARCH aliases, to GOARCH names. */
 static const struct arch_alias aliases[] = {
-    {"x86_64", "amd64", NULL},	    {"x86-64", "amd64", NULL},
-    {"amd64", "amd64", NULL},	    {"aarch64", "arm64", NULL},
-    {"arm64", "arm64", NULL},	    {"armv8l", "arm", "v8"},
-    {"armv7l", "arm", "v7"},	    {"armv7", "arm", "v7"},
-    {"armhf", "arm", "v7"},	    {"armv6l", "arm", "v6"},
-    {"armv6", "arm", "v6"},	    {"armel", "arm", "v6"},
-    {"armv5tel", "arm", "v5"},	    {"armv5l", "arm", "v5"},
-    {"arm", "arm", NULL},	    {"i386", "386", NULL},
-    {"i486", "386", NULL},	    {"i586", "386", NULL},
-    {"i686", "386", NULL},	    {"386", "386", NULL},
-    {"ppc64le", "ppc64le", NULL},   {"ppc64", "ppc64", NULL},
-    {"s390x", "s390x", NULL},	    {"riscv64", "riscv64", NULL},
-    {"mips64", "mips64", NULL},	    {"mips64el", "mips64le", NULL},
-    {"mips64le", "mips64le", NULL}, {"loongarch64", "loong64", NULL},
-    {"loong64", "loong64", NULL},
+	{ "x86_64", "amd64", NULL },	  { "x86-64", "amd64", NULL },
+	{ "amd64", "amd64", NULL },	  { "aarch64", "arm64", NULL },
+	{ "arm64", "arm64", NULL },	  { "armv8l", "arm", "v8" },
+	{ "armv7l", "arm", "v7" },	  { "armv7", "arm", "v7" },
+	{ "armhf", "arm", "v7" },	  { "armv6l", "arm", "v6" },
+	{ "armv6", "arm", "v6" },	  { "armel", "arm", "v6" },
+	{ "armv5tel", "arm", "v5" },	  { "armv5l", "arm", "v5" },
+	{ "arm", "arm", NULL },		  { "i386", "386", NULL },
+	{ "i486", "386", NULL },	  { "i586", "386", NULL },
+	{ "i686", "386", NULL },	  { "386", "386", NULL },
+	{ "ppc64le", "ppc64le", NULL },	  { "ppc64", "ppc64", NULL },
+	{ "s390x", "s390x", NULL },	  { "riscv64", "riscv64", NULL },
+	{ "mips64", "mips64", NULL },	  { "mips64el", "mips64le", NULL },
+	{ "mips64le", "mips64le", NULL }, { "loongarch64", "loong64", NULL },
+	{ "loong64", "loong64", NULL },
 };
 
 static int copy_field(char *dst, const char *src, const char *what, struct berth_error **err)

@@ -97,7 +97,7 @@ static int remove_locked(struct berth_store *s, const char *name,
 int berth_image_remove(struct berth_store *s, const char *name,
 		       const struct berth_image_remove_opts *opts, struct berth_error **err)
 {
-	static const struct berth_image_remove_opts none = {0};
+	static const struct berth_image_remove_opts none = { 0 };
 	int ret;
 
 	if (berth_store_lock(s, err) < 0)

@@ -57,7 +57,7 @@ BERTH_TEST(digest_check_refuses_other_algorithms_and_bad_hex)
 
 BERTH_TEST(digest_hex_round_trip)
 {
-	unsigned char in[4] = {0x00, 0x7f, 0xa5, 0xff}, out[4];
+	unsigned char in[4] = { 0x00, 0x7f, 0xa5, 0xff }, out[4];
 	char hex[9];
 
 	berth_hex_encode(in, 4, hex);

@@ -186,8 +186,7 @@ static int cmd_login(struct cli *c, char **argv, struct berth_error **err)
 	return berth_auth_login(argv[0], argv[1], pass, &c->o, c->o.auth_path, err);
 }
 
-static int dispatch(struct cli *c, const char *cmd, int argc, char **argv,
-		    struct berth_error **err)
+static int dispatch(struct cli *c, const char *cmd, int argc, char **argv, struct berth_error **err)
 {
 	struct berth_registry *reg = NULL;
 	uint64_t size = 0;
@@ -240,12 +239,23 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+a:d:c:p:P:")) != -1) {
 		switch (opt) {
-		case 'a': c.o.auth_path = optarg; break;
-		case 'd': c.o.certs_dir = optarg; break;
-		case 'c': c.config_path = optarg; break;
-		case 'p': c.parallel = (int)strtol(optarg, NULL, 10); break;
-		case 'P': c.progress = progress_mode(optarg); break;
-		default: return 2;
+		case 'a':
+			c.o.auth_path = optarg;
+			break;
+		case 'd':
+			c.o.certs_dir = optarg;
+			break;
+		case 'c':
+			c.config_path = optarg;
+			break;
+		case 'p':
+			c.parallel = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'P':
+			c.progress = progress_mode(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (optind >= argc) {

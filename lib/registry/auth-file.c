@@ -64,7 +64,8 @@ int berth_auth_default_path(char **out, struct berth_error **err)
 	else if (home != NULL && *home == '/')
 		ret = asprintf(out, "%s/.config/berth/auth.json", home);
 	else
-		return berth_error_set(err, ENOENT, "auth.json: neither $HOME nor "
+		return berth_error_set(err, ENOENT,
+				       "auth.json: neither $HOME nor "
 				       "$XDG_CONFIG_HOME is set");
 	return ret < 0 ? berth_error_set(err, ENOMEM, "out of memory") : 0;
 }
@@ -108,8 +109,7 @@ static int lookup_key(json_object *auths, const char *path, const char *key, cha
 	return *out ? 1 : berth_error_set(err, ENOMEM, "out of memory");
 }
 
-int berth_auth_lookup(const char *auth_path, const char *host, char **out,
-		      struct berth_error **err)
+int berth_auth_lookup(const char *auth_path, const char *host, char **out, struct berth_error **err)
 {
 	json_object *root = NULL, *auths = NULL;
 	const char *const one[] = {host, NULL};
@@ -148,7 +148,7 @@ static int make_parent(const char *path, struct berth_error **err)
 static int save(const char *path, json_object *root, struct berth_error **err)
 {
 	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (s == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");

@@ -70,8 +70,10 @@ int reg_ping(struct berth_registry *reg, struct reg_endpoint *ep, struct berth_e
 		if (ret < 0)
 			berth_error_prefix(err, "registry '%s'", ep->host);
 	} else if (ret == 0 && rs.status != 200) {
-		ret = berth_error_set(err, EPROTO, "registry '%s': GET %s/v2/ answered %ld, not a "
-				      "registry v2 API", ep->host, ep->base, rs.status);
+		ret = berth_error_set(err, EPROTO,
+				      "registry '%s': GET %s/v2/ answered %ld, not a "
+				      "registry v2 API",
+				      ep->host, ep->base, rs.status);
 	}
 	reg_resp_release(&rs);
 	if (ret == 0)
@@ -86,7 +88,8 @@ static char *add_scopes(CURL *c, char *q, const char *scope)
 		size_t n = strcspn(p, " ");
 		char *s = n ? curl_easy_escape(c, p, (int)n) : NULL, *nq = NULL;
 
-		if (n > 0 && (s == NULL || asprintf(&nq, "%s%sscope=%s", q, q[0] ? "&" : "", s) < 0))
+		if (n > 0 &&
+		    (s == NULL || asprintf(&nq, "%s%sscope=%s", q, q[0] ? "&" : "", s) < 0))
 			nq = NULL;
 		curl_free(s);
 		if (n > 0) {
@@ -113,8 +116,8 @@ static char *scope_query(CURL *c, const struct reg_endpoint *ep, const char *sco
 		q = strdup("");
 	}
 	q = add_scopes(c, steal_ptr(&q), scope);
-	if (q != NULL && asprintf(&out, "%s%s%s", ep->ch.realm,
-				  strchr(ep->ch.realm, '?') ? "&" : "?", q) < 0)
+	if (q != NULL &&
+	    asprintf(&out, "%s%s%s", ep->ch.realm, strchr(ep->ch.realm, '?') ? "&" : "?", q) < 0)
 		out = NULL;
 	return out;
 }
@@ -156,8 +159,10 @@ static int fetch_token(struct berth_registry *reg, struct reg_endpoint *ep, cons
 		return berth_error_set(err, ENOMEM, "%s: out of memory", ep->host);
 	/* Credentials travel in clear to an http realm only where plain HTTP is allowed anyway. */
 	if (ep->basic != NULL && strncmp(ep->ch.realm, "http://", 7) == 0 && !ep->insecure)
-		return berth_error_set(err, EPERM, "registry '%s': refusing to send credentials to "
-				       "the plain-HTTP token realm '%s'", ep->host, ep->ch.realm);
+		return berth_error_set(err, EPERM,
+				       "registry '%s': refusing to send credentials to "
+				       "the plain-HTTP token realm '%s'",
+				       ep->host, ep->ch.realm);
 	if (ep->basic != NULL && asprintf(&basic, "Authorization: Basic %s", ep->basic) < 0)
 		return berth_error_set(err, ENOMEM, "%s: out of memory", ep->host);
 	rq.url = url;
@@ -219,8 +224,10 @@ int reg_auth_header(struct berth_registry *reg, struct reg_endpoint *ep, const c
 		return 0;
 	case BERTH_AUTH_BASIC:
 		if (ep->basic == NULL)
-			return berth_error_set(err, EACCES, "registry '%s' wants a user name and "
-					       "password: run berth login %s", ep->host, ep->host);
+			return berth_error_set(err, EACCES,
+					       "registry '%s' wants a user name and "
+					       "password: run berth login %s",
+					       ep->host, ep->host);
 		if (asprintf(out, "Authorization: Basic %s", ep->basic) < 0)
 			return berth_error_set(err, ENOMEM, "%s: out of memory", ep->host);
 		return 0;

@@ -22,6 +22,7 @@ struct xfer {
 	struct curl_slist *hdrs;
 	struct reg_sha256 h;
 	uint64_t got;  /* bytes given to the sink */
+	uint64_t from; /* where this attempt started (a Range request when > 0) */
 	int attempts;
 	bool running;
 	struct reg_resp rs;
@@ -55,6 +56,14 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *userdata)
 	curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200 && status != 206)
 		return len; /* an error body: the status is reported when the transfer ends */
+	if (status == 200 && x->from > 0) {
+		/* The whole blob again: the sink already has the start and cannot take it twice. */
+		berth_error_set(&x->err, EPROTO,
+				"blob %s: the registry cannot resume the "
+				"transfer (no Range support)",
+				x->rq->digest);
+		return 0;
+	}
 	if (x->got + len > x->rq->size) {
 		berth_error_set(&x->err, EBADMSG, "blob %s: more bytes than the declared size %llu",
 				x->rq->digest, (unsigned long long)x->rq->size);
@@ -101,6 +110,7 @@ static int xfer_start(struct batch *b, struct xfer *x, struct berth_error **err)
 
 	if (berth_registry_url(b->ep->base, b->repo, "blobs", x->rq->digest, &url, err) < 0)
 		return berth_error_ret(err);
+	x->from = x->got;
 	x->c = curl_easy_init();
 	if (x->c == NULL || xfer_headers(b, x, err) < 0)
 		return *err ? berth_error_ret(err) : berth_error_set(err, ENOMEM, "out of memory");
@@ -148,18 +158,19 @@ static int xfer_result(struct xfer *x, CURLcode r, long status, struct berth_err
 		return berth_error_set(err, EIO, "blob %s: %s", x->rq->digest,
 				       x->detail[0] ? x->detail : curl_easy_strerror(r));
 	if (status != 200 && status != 206)
-		return berth_error_set(err, status == 404 ? ENOENT : status == 401 ? EACCES : EIO,
+		return berth_error_set(err,
+				       status == 404   ? ENOENT
+				       : status == 401 ? EACCES
+						       : EIO,
 				       "blob %s: HTTP status %ld", x->rq->digest, status);
-	if (status == 200 && x->attempts > 1 && x->got != x->rq->size)
-		return berth_error_set(err, EPROTO, "blob %s: the registry cannot resume a "
-				       "transfer (no Range support)", x->rq->digest);
 	if (x->got != x->rq->size)
 		return berth_error_set(err, EBADMSG, "blob %s: truncated: %llu of %llu bytes",
 				       x->rq->digest, (unsigned long long)x->got,
 				       (unsigned long long)x->rq->size);
 	reg_sha256_final(&x->h, digest);
 	if (strcmp(digest, x->rq->digest) != 0)
-		return berth_error_set(err, EBADMSG, "blob %s: digest mismatch: the bytes hash to %s",
+		return berth_error_set(err, EBADMSG,
+				       "blob %s: digest mismatch: the bytes hash to %s",
 				       x->rq->digest, digest);
 	return 0;
 }
@@ -182,8 +193,7 @@ static int xfer_done(struct batch *b, struct xfer *x, CURLcode r, struct berth_e
 	curl_multi_remove_handle(b->multi, x->c);
 	x->running = false;
 	b->running--;
-	/* A 200 to a Range request restarts from byte 0: it cannot be resumed into the sink. */
-	if (retriable(x, r, status) && !(x->got > 0 && status == 200)) {
+	if (retriable(x, r, status)) {
 		if (status == 401 && refresh_auth(b, x, err) < 0)
 			return berth_error_ret(err);
 		xfer_reset(x);

@@ -82,12 +82,16 @@ static int parse_params(const char *p, struct berth_registry_challenge *c, const
 		char *value = NULL;
 
 		if (nlen == 0 || name[nlen] != '=')
-			return berth_error_set(err, EINVAL, "WWW-Authenticate '%.200s': expected "
-					       "name=value at '%.40s'", hdr, name);
+			return berth_error_set(err, EINVAL,
+					       "WWW-Authenticate '%.200s': expected "
+					       "name=value at '%.40s'",
+					       hdr, name);
 		p = read_value(name + nlen + 1, &value);
 		if (p == NULL)
-			return berth_error_set(err, EINVAL, "WWW-Authenticate '%.200s': "
-					       "unterminated quoted value", hdr);
+			return berth_error_set(err, EINVAL,
+					       "WWW-Authenticate '%.200s': "
+					       "unterminated quoted value",
+					       hdr);
 		store_param(c, name, nlen, value);
 	}
 	return 0;
@@ -105,18 +109,22 @@ int berth_registry_parse_challenge(const char *hdr, struct berth_registry_challe
 	else if (slen == 5 && strncasecmp(p, "Basic", 5) == 0)
 		c.scheme = BERTH_AUTH_BASIC;
 	else
-		return berth_error_set(err, EINVAL, "WWW-Authenticate '%.200s': unsupported "
-				       "scheme (want Bearer or Basic)", hdr);
+		return berth_error_set(err, EINVAL,
+				       "WWW-Authenticate '%.200s': unsupported "
+				       "scheme (want Bearer or Basic)",
+				       hdr);
 	if (parse_params(p + slen, &c, hdr, err) < 0) {
 		berth_registry_challenge_release(&c);
 		return berth_error_ret(err);
 	}
 	if (c.scheme == BERTH_AUTH_BEARER &&
-	    (c.realm == NULL || (strncmp(c.realm, "https://", 8) != 0 &&
-				 strncmp(c.realm, "http://", 7) != 0))) {
+	    (c.realm == NULL ||
+	     (strncmp(c.realm, "https://", 8) != 0 && strncmp(c.realm, "http://", 7) != 0))) {
 		berth_registry_challenge_release(&c);
-		return berth_error_set(err, EINVAL, "WWW-Authenticate '%.200s': a bearer challenge "
-				       "needs an http(s) realm", hdr);
+		return berth_error_set(err, EINVAL,
+				       "WWW-Authenticate '%.200s': a bearer challenge "
+				       "needs an http(s) realm",
+				       hdr);
 	}
 	*out = c;
 	return 0;

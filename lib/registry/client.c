@@ -71,8 +71,10 @@ static int load_certs(struct reg_endpoint *ep, const char *dir, const char *cfg_
 	has_cert = access(cert, R_OK) == 0;
 	has_key = access(key, R_OK) == 0;
 	if (has_cert != has_key)
-		return berth_error_set(err, EINVAL, "certs.d '%s/%s': client.cert and client.key "
-				       "go together", dir, cfg_host);
+		return berth_error_set(err, EINVAL,
+				       "certs.d '%s/%s': client.cert and client.key "
+				       "go together",
+				       dir, cfg_host);
 	if (has_cert) {
 		ep->cert = steal_ptr(&cert);
 		ep->key = steal_ptr(&key);
@@ -133,8 +135,8 @@ int berth_registry_open(const char *host, const struct berth_registry_opts *o,
 	reg = calloc(1, sizeof(*reg));
 	if (reg == NULL || (reg->eps = calloc(n + 1, sizeof(*reg->eps))) == NULL ||
 	    (reg->host = strdup(host)) == NULL ||
-	    asprintf(&reg->user_agent, "%s", o->user_agent ? o->user_agent
-							   : "berth/" BERTH_VERSION) < 0) {
+	    asprintf(&reg->user_agent, "%s",
+		     o->user_agent ? o->user_agent : "berth/" BERTH_VERSION) < 0) {
 		berth_registry_free(reg);
 		return berth_error_set(err, ENOMEM, "registry '%s': out of memory", host);
 	}
@@ -178,8 +180,10 @@ static int check_repo(const char *repo, struct berth_error **err)
 		size_t n = strcspn(p, "/");
 
 		if (!repo_component_ok(p, n))
-			return berth_error_set(err, EINVAL, "repository '%s': not a valid name "
-					       "(lower-case letters, digits and separators)", repo);
+			return berth_error_set(err, EINVAL,
+					       "repository '%s': not a valid name "
+					       "(lower-case letters, digits and separators)",
+					       repo);
 		if (p[n] == '\0')
 			return 0;
 		p += n + 1;

@@ -82,7 +82,7 @@ typedef void (*berth_blob_progress_fn)(void *ctx, size_t index, enum berth_blob_
 
 struct berth_blob_request {
 	const char *digest; /* "sha256:<hex>" */
-	uint64_t size;      /* the size the manifest declares; more bytes abort the transfer */
+	uint64_t size;	    /* the size the manifest declares; more bytes abort the transfer */
 	/*
 	 * Gets the bytes in order as they arrive.  They are hashed on the way, but
 	 * the blob is only known good when berth_registry_fetch_blobs() returns 0:

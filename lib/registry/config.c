@@ -64,7 +64,9 @@ static int host_list(json_object *obj, const char *path, const char *key, char *
 	if (ret <= 0)
 		return ret;
 	for (size_t i = 0; v[i] != NULL; i++) {
-		if (berth_registry_check_host(v[i], p, err) < 0) {
+		cleanup_free char *ip = berth_json_index(p, i);
+
+		if (berth_registry_check_host(v[i], ip, err) < 0) {
 			berth_strv_free(v);
 			return berth_error_ret(err);
 		}
@@ -84,8 +86,7 @@ static int parse_mirrors(struct berth_registry_config *c, json_object *root,
 	c->mirrors = calloc(json_object_object_length(map) + 1, sizeof(*c->mirrors));
 	if (c->mirrors == NULL)
 		return berth_error_set(err, ENOMEM, "registry-mirrors: out of memory");
-	json_object_object_foreach(map, host, val)
-	{
+	json_object_object_foreach (map, host, val) {
 		struct berth_registry_mirrors *m = &c->mirrors[c->n_mirrors];
 		cleanup_free char *p = berth_json_path("registry-mirrors", host);
 
@@ -110,8 +111,7 @@ static int check_keys(json_object *root, struct berth_error **err)
 	static const char *const known[] = {"default-registry", "registry-mirrors",
 					    "insecure-registries"};
 
-	json_object_object_foreach(root, key, val)
-	{
+	json_object_object_foreach (root, key, val) {
 		size_t i;
 
 		(void)val;
@@ -230,8 +230,7 @@ bool berth_registry_config_insecure(const struct berth_registry_config *c, const
 	return false;
 }
 
-char *const *berth_registry_config_mirrors(const struct berth_registry_config *c,
-					   const char *host)
+char *const *berth_registry_config_mirrors(const struct berth_registry_config *c, const char *host)
 {
 	static char *const none[] = {NULL};
 

@@ -21,11 +21,11 @@
  */
 struct berth_registry_config {
 	char *default_registry; /* never NULL after load: "docker.io" by default */
-	char **insecure;        /* NULL-terminated */
+	char **insecure;	/* NULL-terminated */
 	struct berth_registry_mirrors {
 		char *host;
 		char **mirrors; /* NULL-terminated, tried in order */
-	} *mirrors;
+	} * mirrors;
 	size_t n_mirrors;
 };
 
@@ -52,8 +52,7 @@ bool berth_registry_config_insecure(const struct berth_registry_config *c, const
 bool berth_registry_host_is_loopback(const char *host);
 
 /* The mirrors of @host (NULL-terminated, possibly empty), never NULL. */
-char *const *berth_registry_config_mirrors(const struct berth_registry_config *c,
-					   const char *host);
+char *const *berth_registry_config_mirrors(const struct berth_registry_config *c, const char *host);
 
 /* Check a "name[:port]" host (EINVAL with @what quoted otherwise). */
 int berth_registry_check_host(const char *host, const char *what, struct berth_error **err);

@@ -293,7 +293,8 @@ int reg_status_error(const struct reg_req *rq, const struct reg_resp *rs, struct
 
 	error_summary(rs, summary, sizeof(summary));
 	if (rs->status == 401)
-		return berth_error_set(err, EACCES, "%s %s: 401 Unauthorized%s: authentication "
+		return berth_error_set(err, EACCES,
+				       "%s %s: 401 Unauthorized%s: authentication "
 				       "failed, check the user name and password (berth login)",
 				       rq->method, rq->url, summary);
 	if (rs->status == 403)

@@ -12,11 +12,11 @@
 /* Manifests (GET with a size cap and digest checks, PUT) and blob HEADs. */
 
 static const char *const default_accept[] = {
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.oci.image.index.v1+json",
-	"application/vnd.docker.distribution.manifest.v2+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
-	NULL,
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    NULL,
 };
 
 static char *accept_line(const char *const *types)
@@ -51,13 +51,16 @@ static int check_manifest(const char *url, const char *ref, const struct reg_res
 	if (reg_sha256_digest(rs->body ? rs->body : "", rs->len, digest, err) < 0)
 		return berth_error_ret(err);
 	if (strchr(ref, ':') != NULL && strcmp(ref, digest) != 0)
-		return berth_error_set(err, EBADMSG, "GET %s: manifest digest mismatch: the body "
-				       "hashes to %s", url, digest);
+		return berth_error_set(err, EBADMSG,
+				       "GET %s: manifest digest mismatch: the body "
+				       "hashes to %s",
+				       url, digest);
 	if (rs->digest != NULL && strncmp(rs->digest, "sha256:", 7) == 0 &&
 	    strcmp(rs->digest, digest) != 0)
-		return berth_error_set(err, EBADMSG, "GET %s: manifest digest mismatch: the "
-				       "registry says %.80s, the body hashes to %s", url,
-				       rs->digest, digest);
+		return berth_error_set(err, EBADMSG,
+				       "GET %s: manifest digest mismatch: the "
+				       "registry says %.80s, the body hashes to %s",
+				       url, rs->digest, digest);
 	return 0;
 }
 
@@ -74,8 +77,11 @@ static int get_from(struct berth_registry *reg, struct reg_endpoint *ep, const c
 	cleanup_free char *scope = scope_for(repo, "pull");
 	char digest[REG_DIGEST_LEN + 1];
 	struct reg_resp rs = {0};
-	struct reg_req rq = {.method = "GET", .body_fd = -1, .accept = accept,
-			     .cap = BERTH_MANIFEST_MAX, .scope = scope};
+	struct reg_req rq = {.method = "GET",
+			     .body_fd = -1,
+			     .accept = accept,
+			     .cap = BERTH_MANIFEST_MAX,
+			     .scope = scope};
 	int ret;
 
 	if (scope == NULL)
@@ -88,7 +94,8 @@ static int get_from(struct berth_registry *reg, struct reg_endpoint *ep, const c
 	ret = reg_request(reg, ep, &rq, &rs, err);
 	if (ret == -EFBIG) {
 		berth_error_clear(err);
-		ret = berth_error_set(err, EFBIG, "GET %s: manifest larger than 4 MiB, refused", url);
+		ret =
+		    berth_error_set(err, EFBIG, "GET %s: manifest larger than 4 MiB, refused", url);
 	}
 	if (ret == 0 && rs.status != 200)
 		ret = reg_status_error(&rq, &rs, err);
@@ -144,8 +151,12 @@ int berth_registry_put_manifest(struct berth_registry *reg, const char *repo, co
 	cleanup_free char *url = NULL;
 	cleanup_free char *scope = scope_for(repo, "pull,push");
 	struct reg_resp rs = {0};
-	struct reg_req rq = {.method = "PUT", .body = body, .body_len = len, .body_fd = -1,
-			     .content_type = media_type, .scope = scope};
+	struct reg_req rq = {.method = "PUT",
+			     .body = body,
+			     .body_len = len,
+			     .body_fd = -1,
+			     .content_type = media_type,
+			     .scope = scope};
 	int ret;
 
 	if (scope == NULL)

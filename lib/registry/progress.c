@@ -107,7 +107,7 @@ struct berth_progress {
 	FILE *out;
 	enum berth_progress_mode mode;
 	size_t n;
-	bool drawn;       /* terminal mode: the block of lines is on the screen */
+	bool drawn;	  /* terminal mode: the block of lines is on the screen */
 	double last_draw; /* seconds */
 	struct progress_item items[];
 };
@@ -139,8 +139,7 @@ void berth_progress_free(struct berth_progress *p)
 	free(p);
 }
 
-void berth_progress_set(struct berth_progress *p, size_t index, const char *digest,
-			uint64_t total)
+void berth_progress_set(struct berth_progress *p, size_t index, const char *digest, uint64_t total)
 {
 	if (index < p->n) {
 		p->items[index].digest = digest;
@@ -150,8 +149,8 @@ void berth_progress_set(struct berth_progress *p, size_t index, const char *dige
 
 static void line_of(const struct progress_item *it, double t, char *buf, size_t n)
 {
-	struct berth_progress_line l = {.id = it->digest, .state = it->state, .done = it->done,
-					.total = it->total};
+	struct berth_progress_line l = {
+	    .id = it->digest, .state = it->state, .done = it->done, .total = it->total};
 
 	if (it->started > 0 && t - it->started > 0.2)
 		l.rate = it->done / (t - it->started);

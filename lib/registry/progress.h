@@ -55,8 +55,7 @@ int berth_progress_new(FILE *out, enum berth_progress_mode mode, size_t n,
 void berth_progress_free(struct berth_progress *p);
 
 /* Name blob @index (borrowed string, must outlive @p). */
-void berth_progress_set(struct berth_progress *p, size_t index, const char *digest,
-			uint64_t total);
+void berth_progress_set(struct berth_progress *p, size_t index, const char *digest, uint64_t total);
 
 /* A berth_blob_progress_fn: pass the renderer as its ctx. */
 void berth_progress_update(void *p, size_t index, enum berth_blob_state state, uint64_t done,

@@ -15,8 +15,8 @@ static char *push_scope(const char *repo, const char *from)
 {
 	char *s = NULL;
 
-	if (from != NULL && asprintf(&s, "repository:%s:pull,push repository:%s:pull", repo,
-				     from) < 0)
+	if (from != NULL &&
+	    asprintf(&s, "repository:%s:pull,push repository:%s:pull", repo, from) < 0)
 		return NULL;
 	if (from == NULL && asprintf(&s, "repository:%s:pull,push", repo) < 0)
 		return NULL;
@@ -54,8 +54,8 @@ static int finish_upload(struct berth_registry *reg, const char *location, const
 	struct reg_req rq = {.method = "PUT", .body_fd = fd, .body_len = size, .scope = scope};
 	int ret;
 
-	if (asprintf(&url, "%s%cdigest=%s", location, strchr(location, '?') ? '&' : '?',
-		     digest) < 0)
+	if (asprintf(&url, "%s%cdigest=%s", location, strchr(location, '?') ? '&' : '?', digest) <
+	    0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	rq.url = url;
 	ret = reg_request(reg, reg_origin(reg), &rq, &rs, err);
@@ -116,7 +116,8 @@ int berth_registry_mount_blob(struct berth_registry *reg, const char *repo, cons
 	if (scope == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	if (reg_ping(reg, reg_origin(reg), err) < 0 ||
-	    berth_registry_url(reg_origin(reg)->base, repo, "blobs/uploads", NULL, &base, err) < 0 ||
+	    berth_registry_url(reg_origin(reg)->base, repo, "blobs/uploads", NULL, &base, err) <
+		0 ||
 	    berth_registry_url(reg_origin(reg)->base, from_repo, "blobs", digest, &url, err) < 0)
 		return berth_error_prefix(err, "mount blob %s", digest);
 	free(url);

@@ -11,19 +11,19 @@
 
 /* One place to send requests to: a mirror, or the registry itself. */
 struct reg_endpoint {
-	char *host;     /* as contacted: "registry-1.docker.io", "127.0.0.1:5000" */
-	char *base;     /* "https://host" or "http://host", set by the ping */
-	char *basic;    /* base64("user:pass") from auth.json or the options; NULL: none */
-	char *ca_file;  /* certs.d/<host>/ca.crt when present */
-	char *cert;     /* certs.d/<host>/client.cert and client.key when present */
+	char *host;    /* as contacted: "registry-1.docker.io", "127.0.0.1:5000" */
+	char *base;    /* "https://host" or "http://host", set by the ping */
+	char *basic;   /* base64("user:pass") from auth.json or the options; NULL: none */
+	char *ca_file; /* certs.d/<host>/ca.crt when present */
+	char *cert;    /* certs.d/<host>/client.cert and client.key when present */
 	char *key;
-	bool insecure;  /* plain HTTP allowed */
+	bool insecure; /* plain HTTP allowed */
 	bool pinged;
 	struct berth_registry_challenge ch;
 	struct reg_token {
 		char *scope;
 		char *header; /* "Authorization: Bearer ..." */
-	} *tokens;
+	} * tokens;
 	size_t n_tokens;
 };
 
@@ -55,7 +55,7 @@ struct reg_req {
 	const char *accept;
 	const char *content_type;
 	const char *body; /* request body in memory, or */
-	int body_fd;      /* -1, or an fd read with pread from 0 */
+	int body_fd;	  /* -1, or an fd read with pread from 0 */
 	uint64_t body_len;
 	size_t cap;  /* response bytes kept at most (0: none kept) */
 	bool follow; /* follow redirects */
@@ -69,10 +69,10 @@ struct reg_resp {
 	bool has_length;
 	uint64_t length; /* Content-Length */
 	char *content_type;
-	char *digest;   /* Docker-Content-Digest */
+	char *digest;	/* Docker-Content-Digest */
 	char *location; /* Location */
 	char *www_auth; /* WWW-Authenticate */
-	char *range;    /* Range (upload status) */
+	char *range;	/* Range (upload status) */
 };
 
 void reg_resp_release(struct reg_resp *rs);

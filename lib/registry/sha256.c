@@ -65,7 +65,9 @@ int reg_digest_check(const char *s, struct berth_error **err)
 	if (reg_digest_valid(s))
 		return 0;
 	if (colon != NULL && strncmp(s, "sha256:", 7) != 0)
-		return berth_error_set(err, EINVAL, "digest '%.80s': algorithm '%.*s' not supported "
-				       "(only sha256)", s, (int)(colon - s) > 20 ? 20 : (int)(colon - s), s);
+		return berth_error_set(err, EINVAL,
+				       "digest '%.80s': algorithm '%.*s' not supported "
+				       "(only sha256)",
+				       s, (int)(colon - s) > 20 ? 20 : (int)(colon - s), s);
 	return berth_error_set(err, EINVAL, "digest '%.80s': expected sha256:<64 hex digits>", s);
 }

@@ -145,8 +145,10 @@ class Proxy:
         self.overrides = {}
         self.tamper = {}
         self.delay = 0.0
+        self.fail_once = {}  # path -> "500" (answer 500) or "cut" (half the body, then close)
         self.requests = []
         self.token_requests = []
+        self.ranges = []  # (path, Range header) of requests that sent one
         self.inflight = 0
         self.max_inflight = 0
         self.lock = threading.Lock()
@@ -236,6 +238,18 @@ class Proxy:
         if h.command == "GET" and path in self.tamper:
             data = self.tamper[path]
         conn.close()
+        with self.lock:
+            mode = self.fail_once.pop(path, None) if h.command == "GET" else None
+        if mode == "cut":
+            h.send_response(r.status)
+            for k, v in hdrs.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data[: len(data) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            return
         h._send(r.status, hdrs, data, head=h.command == "HEAD", length=r.getheader(
             "Content-Length") if h.command == "HEAD" else None)
 
@@ -245,10 +259,16 @@ class Proxy:
         body = h.rfile.read(n) if n else None
         with self.lock:
             self.requests.append((h.command, h.path))
+            if h.headers.get("Range"):
+                self.ranges.append((path, h.headers["Range"]))
         if path == "/token":
             return self._issue(h)
         if self.bearer and not self._authorized(h):
             return self._challenge(h)
+        if h.command == "GET" and self.fail_once.get(path) == "500":
+            with self.lock:
+                self.fail_once.pop(path, None)
+            return h._send(500, {}, b'{"errors":[{"code":"UNKNOWN"}]}')
         if (h.command, path) in self.overrides:
             st, hdrs, data = self.overrides[(h.command, path)]
             return h._send(st, hdrs, data)

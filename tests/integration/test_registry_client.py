@@ -103,6 +103,49 @@ def test_tampered_blob_is_refused(registry, proxy, workdir):
     assert r.returncode == 1, r.stderr
 
 
+def test_failed_transfers_are_retried_once_resuming(registry, proxy, workdir):
+    blobs = [os.urandom(300_000), os.urandom(200_000)]
+    for i, b in enumerate(blobs):
+        cli("put-blob", registry.host, "berth/r", blob_file(workdir, f"b{i}", b))
+    outdir = workdir / "out"
+    outdir.mkdir()
+    paths = [f"/v2/berth/r/blobs/{sha(b)}" for b in blobs]
+    proxy.fail_once = {paths[0]: "500", paths[1]: "cut"}
+    cli("get-blobs", proxy.host, "berth/r", outdir, *[f"{sha(b)}:{len(b)}" for b in blobs])
+    for b in blobs:
+        assert (outdir / sha(b)[7:]).read_bytes() == b
+    assert proxy.count("GET", paths[0]) == 2 and proxy.count("GET", paths[1]) == 2
+    # The cut transfer resumed where the sink stopped; the 500 one started over.
+    assert proxy.ranges == [(paths[1], f"bytes={len(blobs[1]) // 2}-")]
+    # Twice broken is one failure too many.
+    proxy.fail_once = {paths[0]: "500"}
+    proxy.overrides[("GET", paths[1])] = (500, {}, b"")
+    r = cli("get-blobs", proxy.host, "berth/r", outdir, f"{sha(blobs[1])}:{len(blobs[1])}",
+            check=False)
+    assert r.returncode == 1 and "HTTP status 500" in r.stderr, r.stderr
+
+
+def test_mirrors_are_tried_first(registry, proxy, workdir):
+    manifest, _ = push_image(registry.host, "berth/mirror", "v1", workdir, [b"l"])
+    conf = workdir / "registries.json"
+    conf.write_text(json.dumps({"registry-mirrors": {registry.host: [proxy.host]}}))
+    out = cli("get-manifest", registry.host, "berth/mirror", "v1", workdir / "m",
+              config=conf).stdout.split()
+    assert out[1] == sha(manifest)
+    assert proxy.count("GET", "/v2/berth/mirror/manifests/v1") == 1
+    # A dead mirror is passed over for the registry itself.
+    from registry_helpers import free_port
+    conf.write_text(json.dumps({"registry-mirrors": {registry.host: [
+        f"127.0.0.1:{free_port()}"]}}))
+    out = cli("get-manifest", registry.host, "berth/mirror", "v1", workdir / "m",
+              config=conf).stdout.split()
+    assert out[1] == sha(manifest)
+    conf.write_text('{"registry-mirrors": {"x": "not a list"}}')
+    r = cli("get-manifest", registry.host, "berth/mirror", "v1", workdir / "m", config=conf,
+            check=False)
+    assert r.returncode == 1 and "registry-mirrors.x" in r.stderr, r.stderr
+
+
 def test_tampered_manifest_by_digest_is_refused(registry, proxy, workdir):
     manifest, _ = push_image(registry.host, "berth/m", "v1", workdir, [b"layer"])
     path = f"/v2/berth/m/manifests/{sha(manifest)}"

@@ -30,7 +30,7 @@ static void endpoint_release(struct reg_endpoint *ep)
 	if (ep->basic != NULL)
 		explicit_bzero(ep->basic, strlen(ep->basic));
 	free(ep->basic);
-	free(ep->ca_file);
+	free(ep->ca_pem);
 	free(ep->cert);
 	free(ep->key);
 	berth_registry_challenge_release(&ep->ch);
@@ -51,35 +51,6 @@ void berth_registry_free(struct berth_registry *reg)
 	free(reg->host);
 	free(reg->user_agent);
 	free(reg);
-}
-
-/* certs.d/<host>/{ca.crt,client.cert,client.key}, as Docker lays them out. */
-static int load_certs(struct reg_endpoint *ep, const char *dir, const char *cfg_host,
-		      struct berth_error **err)
-{
-	cleanup_free char *ca = NULL;
-	cleanup_free char *cert = NULL;
-	cleanup_free char *key = NULL;
-	bool has_cert, has_key;
-
-	if (asprintf(&ca, "%s/%s/ca.crt", dir, cfg_host) < 0 ||
-	    asprintf(&cert, "%s/%s/client.cert", dir, cfg_host) < 0 ||
-	    asprintf(&key, "%s/%s/client.key", dir, cfg_host) < 0)
-		return berth_error_set(err, ENOMEM, "%s: out of memory", cfg_host);
-	if (access(ca, R_OK) == 0)
-		ep->ca_file = steal_ptr(&ca);
-	has_cert = access(cert, R_OK) == 0;
-	has_key = access(key, R_OK) == 0;
-	if (has_cert != has_key)
-		return berth_error_set(err, EINVAL,
-				       "certs.d '%s/%s': client.cert and client.key "
-				       "go together",
-				       dir, cfg_host);
-	if (has_cert) {
-		ep->cert = steal_ptr(&cert);
-		ep->key = steal_ptr(&key);
-	}
-	return 0;
 }
 
 static int credentials(struct reg_endpoint *ep, const char *cfg_host, bool is_origin,
@@ -112,7 +83,7 @@ static int endpoint_init(struct berth_registry *reg, const char *cfg_host, bool 
 	if (ep->host == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	ep->insecure = berth_registry_config_insecure(o->config, cfg_host);
-	if (load_certs(ep, dir && *dir ? dir : CERTS_D, cfg_host, err) < 0 ||
+	if (reg_tls_load(ep, dir && *dir ? dir : CERTS_D, cfg_host, err) < 0 ||
 	    credentials(ep, cfg_host, is_origin, o, err) < 0)
 		return berth_error_prefix(err, "registry '%s'", cfg_host);
 	return 0;

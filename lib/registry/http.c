@@ -87,8 +87,12 @@ int reg_easy_setup(struct berth_registry *reg, struct reg_endpoint *ep, CURL *c,
 	r |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	r |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
 	r |= curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	if (ep->ca_file != NULL)
-		r |= curl_easy_setopt(c, CURLOPT_CAINFO, ep->ca_file);
+	if (ep->ca_pem != NULL) {
+		struct curl_blob blob = {
+		    .data = ep->ca_pem, .len = ep->ca_len, .flags = CURL_BLOB_NOCOPY};
+
+		r |= curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+	}
 	if (ep->cert != NULL) {
 		r |= curl_easy_setopt(c, CURLOPT_SSLCERT, ep->cert);
 		r |= curl_easy_setopt(c, CURLOPT_SSLKEY, ep->key);

@@ -11,11 +11,12 @@
 
 /* One place to send requests to: a mirror, or the registry itself. */
 struct reg_endpoint {
-	char *host;    /* as contacted: "registry-1.docker.io", "127.0.0.1:5000" */
-	char *base;    /* "https://host" or "http://host", set by the ping */
-	char *basic;   /* base64("user:pass") from auth.json or the options; NULL: none */
-	char *ca_file; /* certs.d/<host>/ca.crt when present */
-	char *cert;    /* certs.d/<host>/client.cert and client.key when present */
+	char *host;   /* as contacted: "registry-1.docker.io", "127.0.0.1:5000" */
+	char *base;   /* "https://host" or "http://host", set by the ping */
+	char *basic;  /* base64("user:pass") from auth.json or the options; NULL: none */
+	char *ca_pem; /* system CAs + every .crt of certs.d/<host>; NULL when there is none */
+	size_t ca_len;
+	char *cert; /* certs.d/<host>/X.cert with its X.key, when present */
 	char *key;
 	bool insecure; /* plain HTTP allowed */
 	bool pinged;
@@ -47,6 +48,10 @@ static inline struct reg_endpoint *reg_origin(struct berth_registry *reg)
  */
 int reg_pull_endpoint(struct berth_registry *reg, struct reg_endpoint **out,
 		      struct berth_error **err);
+
+/* Read certs.d/<host> (@dir: the certs.d directory) into @ep. */
+int reg_tls_load(struct reg_endpoint *ep, const char *dir, const char *cfg_host,
+		 struct berth_error **err);
 
 struct reg_req {
 	const char *method; /* "GET", "HEAD", "POST", "PUT", "DELETE" */

@@ -68,7 +68,7 @@ def stop(proc):
 class Registry:
     """One docker-registry process; `host` is "127.0.0.1:<port>"."""
 
-    def __init__(self, workdir, tls=None, htpasswd=None):
+    def __init__(self, workdir, tls=None, htpasswd=None, client_ca=None):
         self.dir = Path(workdir)
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
@@ -89,6 +89,8 @@ class Registry:
         ]
         if tls:
             cfg += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
+            if client_ca:
+                cfg += ["    clientcas:", f"      - {client_ca}"]
         if htpasswd:
             cfg += ["auth:", "  htpasswd:", "    realm: berth-test", f"    path: {htpasswd}"]
         (self.dir / "config.yml").write_text("\n".join(cfg) + "\n")
@@ -120,6 +122,18 @@ def make_ca_and_cert(d):
     run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
         "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt")
     return d / "ca.crt", d / "server.crt", d / "server.key"
+
+
+def make_client_cert(d):
+    """A client certificate signed by the CA of make_ca_and_cert(d)."""
+    d = Path(d)
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=d)
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=berth client",
+        "-keyout", "client.key", "-out", "client.csr")
+    (d / "client-ext.cnf").write_text("extendedKeyUsage=clientAuth\n")
+    run("openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "client-ext.cnf", "-out", "client.cert")
+    return d / "client.cert", d / "client.key"
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -338,8 +352,26 @@ def tls_registry(workdir):
     r = Registry(workdir / "tls", tls=(crt, key), htpasswd=htp)
     certs_d = workdir / "certs.d"
     (certs_d / r.host).mkdir(parents=True)
-    shutil.copy(ca, certs_d / r.host / "ca.crt")
+    # Any *.crt is a CA, as in Docker's certs.d.
+    shutil.copy(ca, certs_d / r.host / "test-ca.crt")
     yield r, certs_d, user, password
+    r.close()
+
+
+@pytest.fixture
+def mtls_registry(workdir):
+    """(registry, certs_d with CA and client pair, pki dir): TLS that wants a client cert."""
+    pki = workdir / "pki"
+    pki.mkdir()
+    ca, crt, key = make_ca_and_cert(pki)
+    cert, ckey = make_client_cert(pki)
+    r = Registry(workdir / "mtls", tls=(crt, key), client_ca=ca)
+    certs_d = workdir / "certs.d"
+    (certs_d / r.host).mkdir(parents=True)
+    shutil.copy(ca, certs_d / r.host / "ca.crt")
+    shutil.copy(cert, certs_d / r.host / "client.cert")
+    shutil.copy(ckey, certs_d / r.host / "client.key")
+    yield r, certs_d
     r.close()
 
 

@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from registry_helpers import (  # noqa: F401  (fixtures)
-    bearer_proxy, cli, proxy, registry, tls_registry, workdir)
+    bearer_proxy, cli, mtls_registry, proxy, registry, tls_registry, workdir)
 
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -252,3 +252,22 @@ def test_bearer_token_flow(bearer_proxy, workdir):
     cli("mount-blob", p.host, "berth/c", "berth/b", sha(blobs[1]), auth=auth)
     assert any("repository:berth/b:pull" in ss and "repository:berth/c:pull,push" in ss
                for _, ss in p.token_requests)
+
+
+def test_client_certificate_from_certs_d(mtls_registry, workdir):
+    reg, certs_d = mtls_registry
+    auth = workdir / "auth.json"
+    out = cli("put-blob", reg.host, "berth/c", blob_file(workdir, "b", b"mtls"), auth=auth,
+              certs=certs_d).stdout.split()
+    assert out == [sha(b"mtls"), "uploaded"]
+    # Without the client certificate the TLS handshake is refused.
+    (certs_d / reg.host / "client.cert").rename(workdir / "client.cert")
+    (certs_d / reg.host / "client.key").rename(workdir / "client.key")
+    r = cli("blob-exists", reg.host, "berth/c", sha(b"mtls"), auth=auth, certs=certs_d,
+            check=False)
+    assert r.returncode == 1, r.stdout
+    # A certificate without its key is a configuration error, said as such.
+    (workdir / "client.cert").rename(certs_d / reg.host / "client.cert")
+    r = cli("blob-exists", reg.host, "berth/c", sha(b"mtls"), auth=auth, certs=certs_d,
+            check=False)
+    assert r.returncode == 1 and "without its key" in r.stderr, r.stderr

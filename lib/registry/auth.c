@@ -255,6 +255,14 @@ int reg_auth_rechallenge(struct reg_endpoint *ep, const char *www_auth, const ch
 	return 0;
 }
 
+/* Whether @url is on the endpoint itself (an upload Location may point elsewhere). */
+static bool same_origin(const struct reg_endpoint *ep, const char *url)
+{
+	size_t n = strlen(ep->base);
+
+	return strncmp(url, ep->base, n) == 0 && (url[n] == '/' || url[n] == '\0');
+}
+
 int reg_request(struct berth_registry *reg, struct reg_endpoint *ep, const struct reg_req *rq,
 		struct reg_resp *rs, struct berth_error **err)
 {
@@ -263,6 +271,11 @@ int reg_request(struct berth_registry *reg, struct reg_endpoint *ep, const struc
 
 		if (reg_auth_header(reg, ep, rq->scope, &auth, err) < 0)
 			return berth_error_ret(err);
+		/* Credentials and tokens go only to the registry, never to another host. */
+		if (auth != NULL && !same_origin(ep, rq->url)) {
+			free(auth);
+			auth = NULL;
+		}
 		if (reg_perform(reg, ep, rq, auth, rs, err) < 0)
 			return berth_error_ret(err);
 		/* A token may have expired, or the scope needs another grant: once more. */

@@ -286,6 +286,8 @@ int berth_registry_fetch_blobs(struct berth_registry *reg, const char *repo,
 	struct batch b = {.reg = reg, .repo = repo, .n = n};
 	int ret;
 
+	if (n == 0)
+		return 0;
 	ret = reg_pull_endpoint(reg, &b.ep, err);
 	if (ret == 0)
 		ret = batch_init(&b, reqs, err);

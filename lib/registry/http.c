@@ -37,8 +37,13 @@ size_t reg_header_cb(char *buf, size_t size, size_t n, void *userdata)
 
 	if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
 		/* A new response (after a redirect or 100-continue): forget the last one's. */
-		set_header(&rs->location, "", 0);
-		rs->has_length = false;
+		char *body = rs->body;
+		size_t blen = rs->len;
+
+		rs->body = NULL;
+		reg_resp_release(rs);
+		rs->body = body;
+		rs->len = blen;
 		return len;
 	}
 	if (colon == NULL)

@@ -163,6 +163,7 @@ class Proxy:
         self.requests = []
         self.token_requests = []
         self.ranges = []  # (path, Range header) of requests that sent one
+        self.auths = []  # (method, path, Authorization header or None)
         self.inflight = 0
         self.max_inflight = 0
         self.lock = threading.Lock()
@@ -273,6 +274,7 @@ class Proxy:
         body = h.rfile.read(n) if n else None
         with self.lock:
             self.requests.append((h.command, h.path))
+            self.auths.append((h.command, path, h.headers.get("Authorization")))
             if h.headers.get("Range"):
                 self.ranges.append((path, h.headers["Range"]))
         if path == "/token":

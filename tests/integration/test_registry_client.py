@@ -11,6 +11,7 @@ import stat
 
 import pytest
 
+from registry_helpers import Proxy
 from registry_helpers import (  # noqa: F401  (fixtures)
     bearer_proxy, cli, mtls_registry, proxy, registry, tls_registry, workdir)
 
@@ -248,6 +249,20 @@ def test_bearer_token_flow(bearer_proxy, workdir):
     assert "repository:berth/b:pull,push" in scopes
     assert "repository:berth/b:pull" in scopes
     assert all(u == "alice" for u, _ in p.token_requests)
+    # An upload Location on another host gets no token.
+    other = Proxy(p.upstream)
+    try:
+        p.overrides[("POST", "/v2/berth/b/blobs/uploads/")] = (
+            202, {"Location": f"http://{other.host}/v2/berth/b/blobs/uploads/x?_state=y"}, b"")
+        r = cli("put-blob", p.host, "berth/b", blob_file(workdir, "new", b"new"), auth=auth,
+                check=False)
+        assert r.returncode == 1
+        assert [a for m, _, a in other.auths if m == "PUT"] == [None]
+        assert all(a and a.startswith("Bearer ") for m, path, a in p.auths
+                   if m == "POST" and path.endswith("/blobs/uploads/"))
+    finally:
+        del p.overrides[("POST", "/v2/berth/b/blobs/uploads/")]
+        other.close()
     # A cross-repository mount asks for pull on the source as well.
     cli("mount-blob", p.host, "berth/c", "berth/b", sha(blobs[1]), auth=auth)
     assert any("repository:berth/b:pull" in ss and "repository:berth/c:pull,push" in ss

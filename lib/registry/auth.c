@@ -46,14 +46,15 @@ static int ping_transport(struct berth_registry *reg, struct reg_endpoint *ep, s
 		return berth_error_prefix(err, "registry '%s'", ep->host);
 	}
 	reg_resp_release(rs);
-	if (ping_at(reg, ep, "http", rs, err) < 0) {
-		berth_error_prefix(err, "registry '%s' (HTTPS failed too: %s)", ep->host,
-				   first->msg);
+	if (ping_at(reg, ep, "http", rs, err) == 0 && (rs->status == 200 || rs->status == 401)) {
 		berth_error_free(first);
-		return berth_error_ret(err);
+		return 0;
 	}
-	berth_error_free(first);
-	return 0;
+	/* Neither worked: the HTTPS error is the telling one (an untrusted certificate, say). */
+	berth_error_clear(err);
+	*err = first;
+	return berth_error_prefix(err, "registry '%s' (no v2 API over plain HTTP either)",
+				  ep->host);
 }
 
 int reg_ping(struct berth_registry *reg, struct reg_endpoint *ep, struct berth_error **err)

@@ -48,6 +48,8 @@ void berth_registry_free(struct berth_registry *reg)
 	for (size_t i = 0; i < reg->n_eps; i++)
 		endpoint_release(&reg->eps[i]);
 	free(reg->eps);
+	if (reg->share != NULL)
+		curl_share_cleanup(reg->share);
 	free(reg->host);
 	free(reg->user_agent);
 	free(reg);
@@ -89,6 +91,24 @@ static int endpoint_init(struct berth_registry *reg, const char *cfg_host, bool 
 	return 0;
 }
 
+/*
+ * One thread uses the client, so the share needs no locks: every request
+ * (the ping, a manifest, HEADs, uploads, the blob transfers) can reuse an
+ * open connection and its TLS session instead of a new handshake each time.
+ */
+static int share_init(struct berth_registry *reg)
+{
+	CURLSHcode r = CURLSHE_OK;
+
+	reg->share = curl_share_init();
+	if (reg->share == NULL)
+		return -ENOMEM;
+	r |= curl_share_setopt(reg->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	r |= curl_share_setopt(reg->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	r |= curl_share_setopt(reg->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	return r == CURLSHE_OK ? 0 : -ENOMEM;
+}
+
 int berth_registry_open(const char *host, const struct berth_registry_opts *o,
 			struct berth_registry **out, struct berth_error **err)
 {
@@ -104,7 +124,8 @@ int berth_registry_open(const char *host, const struct berth_registry_opts *o,
 	while (mirrors[n] != NULL)
 		n++;
 	reg = calloc(1, sizeof(*reg));
-	if (reg == NULL || (reg->eps = calloc(n + 1, sizeof(*reg->eps))) == NULL ||
+	if (reg == NULL || share_init(reg) < 0 ||
+	    (reg->eps = calloc(n + 1, sizeof(*reg->eps))) == NULL ||
 	    (reg->host = strdup(host)) == NULL ||
 	    asprintf(&reg->user_agent, "%s",
 		     o->user_agent ? o->user_agent : "berth/" BERTH_VERSION) < 0) {

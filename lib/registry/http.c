@@ -92,6 +92,7 @@ int reg_easy_setup(struct berth_registry *reg, struct reg_endpoint *ep, CURL *c,
 	r |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	r |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
 	r |= curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	r |= curl_easy_setopt(c, CURLOPT_SHARE, reg->share);
 	if (ep->ca_pem != NULL) {
 		struct curl_blob blob = {
 		    .data = ep->ca_pem, .len = ep->ca_len, .flags = CURL_BLOB_NOCOPY};

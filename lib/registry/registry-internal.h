@@ -34,6 +34,7 @@ struct berth_registry {
 	struct reg_endpoint *eps; /* mirrors first, the registry last */
 	size_t n_eps;
 	struct reg_endpoint *pull_ep; /* where the last manifest came from */
+	CURLSH *share;		      /* connections, DNS and TLS sessions reused across requests */
 };
 
 /* The registry itself (pushes go only there). */

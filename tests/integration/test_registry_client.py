@@ -219,7 +219,7 @@ def test_basic_auth_over_tls(tls_registry, workdir):
     # Without the test CA the server certificate is not trusted.
     r = cli("get-manifest", reg.host, "berth/a", "v1", workdir / "m", auth=auth,
             certs=workdir / "empty-certs.d", check=False)
-    assert r.returncode == 1
+    assert r.returncode == 1 and "certificate" in r.stderr, r.stderr
     assert password not in r.stderr
     cli("logout", reg.host, auth=auth)
     assert reg.host not in json.loads(auth.read_text())["auths"]

@@ -102,13 +102,16 @@ clean:
 	rm -rf build build-asan build-clang build-fuzz
 
 # libFuzzer targets, one per parser of untrusted input (tests/fuzz/); scripts/fuzz.sh runs them.
-# Only util and oci are compiled: the parsers do no syscalls and need nothing else.
+# Only util, oci and the registry's parsers are compiled: they do no syscalls and need nothing
+# else (no libcurl).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/oci/*.c) lib/registry/challenge.c \
+	lib/registry/config.c)
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
-		LIB_SRC="$(sort $(wildcard lib/util/*.c lib/oci/*.c))" \
+		LIB_SRC="$(FUZZ_LIB_SRC)" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 		EXTRA_LDFLAGS="-fsanitize=fuzzer,address,undefined" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)

@@ -164,6 +164,7 @@ class Proxy:
         self.token_requests = []
         self.ranges = []  # (path, Range header) of requests that sent one
         self.auths = []  # (method, path, Authorization header or None)
+        self.revoke_once = False  # forget every token at the next blob GET (an expiry)
         self.inflight = 0
         self.max_inflight = 0
         self.lock = threading.Lock()
@@ -279,6 +280,10 @@ class Proxy:
                 self.ranges.append((path, h.headers["Range"]))
         if path == "/token":
             return self._issue(h)
+        if self.bearer and self.revoke_once and h.command == "GET" and "/blobs/" in path:
+            with self.lock:
+                self.revoke_once = False
+                self.tokens.clear()
         if self.bearer and not self._authorized(h):
             return self._challenge(h)
         if h.command == "GET" and self.fail_once.get(path) == "500":

@@ -241,10 +241,14 @@ def test_bearer_token_flow(bearer_proxy, workdir):
     assert out[1] == sha(manifest)
     outdir = workdir / "out"
     outdir.mkdir()
+    # The token expires under a transfer: the client takes the new challenge and retries.
+    p.revoke_once = True
+    before = len(p.token_requests)
     cli("get-blobs", p.host, "berth/b", outdir, *[f"{sha(b)}:{len(b)}" for b in blobs],
-        auth=auth)
+        auth=auth, parallel=1)
     for b in blobs:
         assert (outdir / sha(b)[7:]).read_bytes() == b
+    assert len(p.token_requests) == before + 2  # the first token, then its replacement
     scopes = [s for _, ss in p.token_requests for s in ss]
     assert "repository:berth/b:pull,push" in scopes
     assert "repository:berth/b:pull" in scopes

@@ -3,19 +3,25 @@
 CC ?= gcc
 VERSION := 0.1.0
 BUILD ?= build
-PKGS := json-c libseccomp libcap libcrypto
+PKGS := json-c libseccomp libcap
+# Linked dynamically: libcurl.a drags in a dozen more static libraries (nghttp2, idn2, ssh2,
+# psl, gssapi, ldap, brotli...) that Debian does not all ship as .a files; libcrypto with it, so
+# a process never holds two copies of OpenSSL.
+PKGS_DYN := libcurl libcrypto
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wvla -Wimplicit-fallthrough -Wno-unused-parameter
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT ?= -O2 -g
-CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Ilib $(shell pkg-config --cflags $(PKGS) $(PKGS_DYN) 2>/dev/null) \
 	-DBERTH_VERSION=\"$(VERSION)\" $(EXTRA_CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # json-c, libseccomp and libcap are linked statically (Debian ships the .a files): berth-runc is
 # exec'd twice per container (once from its sealed copy), and each dynamic library costs a
 # symbol-resolution pass at every start.  glibc stays dynamic.
 LIBS := -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic
+# Only for programs that use lib/registry (berth-runc does not, and stays free of them).
+LIBS_DYN := $(shell pkg-config --libs $(PKGS_DYN) 2>/dev/null)
 
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -28,7 +34,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
-all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe
+all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -47,7 +53,12 @@ $(BUILD)/berth-runc: $(RUNC_OBJ) $(BUILD)/libberth.a
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) -Wl,--whole-archive $(BUILD)/libberth.a \
-		-Wl,--no-whole-archive $(LIBS)
+		-Wl,--no-whole-archive $(LIBS) $(LIBS_DYN)
+
+# A command-line driver of the registry client for tests/integration/test_registry_client.py.
+$(BUILD)/registry-cli: $(BUILD)/tests/registry-cli.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libberth.a $(LIBS) $(LIBS_DYN)
 
 # The probe runs inside test containers, so it is static: no libc needed there.
 $(BUILD)/probe: tests/probe/probe.c
@@ -91,13 +102,16 @@ clean:
 	rm -rf build build-asan build-clang build-fuzz
 
 # libFuzzer targets, one per parser of untrusted input (tests/fuzz/); scripts/fuzz.sh runs them.
-# Only util and oci are compiled: the parsers do no syscalls and need nothing else.
+# Only util, oci and the registry's parsers are compiled: they do no syscalls and need nothing
+# else (no libcurl).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/oci/*.c) lib/registry/challenge.c \
+	lib/registry/config.c)
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
-		LIB_SRC="$(sort $(wildcard lib/util/*.c lib/oci/*.c))" \
+		LIB_SRC="$(FUZZ_LIB_SRC)" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 		EXTRA_LDFLAGS="-fsanitize=fuzzer,address,undefined" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
@@ -109,4 +123,4 @@ $(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/libberth.a
 .PRECIOUS: $(FUZZ_OBJ)
 -include $(FUZZ_OBJ:.o=.d)
 
--include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/registry-cli.d

@@ -68,17 +68,6 @@ void berth_hex_encode(const unsigned char *in, size_t n, char *out);
  */
 int berth_hex_decode(const char *hex, unsigned char *out, size_t n);
 
-/*
- * A sink for bytes arriving (registry download, archive import): write()
- * returns 0 or a negative errno with *err set.  Shared by lib/registry,
- * lib/image and lib/storage (see lib/image/README.md).
- */
-#ifndef BERTH_SINK_DEFINED
-#define BERTH_SINK_DEFINED
-struct berth_sink {
-	int (*write)(void *ctx, const void *buf, size_t len, struct berth_error **err);
-	void *ctx;
-};
-#endif
+#include "util/sink.h"
 
 #endif

@@ -76,7 +76,8 @@ fi
 # namespaces, which valgrind 3.19 does not follow).  Forked tests inherit --error-exitcode.
 if command -v valgrind >/dev/null 2>&1; then
 	for pat in 'json*' 'spec*' 'fs*' 'units*' 'state*' 'signal*' 'names*' 'cgroup_parse*' \
-		'mounts_parse*' 'seccomp_parse*'; do
+		'mounts_parse*' 'seccomp_parse*' 'registry*' 'digest*' \
+		'image_manifest*' 'image_config*' 'image_reference*' 'image_platform*' 'image_chain*'; do
 		unit "valgrind $pat" valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite build/unit-tests "$pat"
 	done

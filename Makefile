@@ -3,19 +3,23 @@
 CC ?= gcc
 VERSION := 0.1.0
 BUILD ?= build
-PKGS := json-c libseccomp libcap
+PKGS := json-c libseccomp libcap zlib libzstd libcrypto
+# Linked dynamically: Debian ships no libisal.a, and libarchive.a drags in its own codecs and
+# libxml2/acl/nettle.  --as-needed keeps them out of binaries that do not use lib/storage.
+PKGS_DYN := libarchive libisal
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wvla -Wimplicit-fallthrough -Wno-unused-parameter
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT ?= -O2 -g
-CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Ilib $(shell pkg-config --cflags $(PKGS) $(PKGS_DYN) 2>/dev/null) \
 	-DBERTH_VERSION=\"$(VERSION)\" $(EXTRA_CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # json-c, libseccomp and libcap are linked statically (Debian ships the .a files): berth-runc is
 # exec'd twice per container (once from its sealed copy), and each dynamic library costs a
 # symbol-resolution pass at every start.  glibc stays dynamic.
-LIBS := -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic
+LIBS := -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic \
+	-Wl,--as-needed $(shell pkg-config --libs $(PKGS_DYN) 2>/dev/null) -Wl,--no-as-needed
 
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -28,7 +32,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
-all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe
+all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/storage-tool
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -48,6 +52,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) -Wl,--whole-archive $(BUILD)/libberth.a \
 		-Wl,--no-whole-archive $(LIBS)
+
+# A thin driver over lib/storage for tests/integration/test_layers.py and bench/unpack.sh.
+$(BUILD)/storage-tool: $(BUILD)/tests/tools/storage-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 # The probe runs inside test containers, so it is static: no libc needed there.
 $(BUILD)/probe: tests/probe/probe.c

@@ -212,7 +212,7 @@ static int make_hardlink(struct extract *x, int parent, const char *base, const 
 		*slash = '\0';
 		tbase = slash + 1;
 	}
-	tdir = extract_walk(x, slash ? clean : "", false, err);
+	tdir = extract_walk(x, slash ? clean : "", false, target, err);
 	if (tdir < 0)
 		return berth_error_prefix(err, "hardlink '%s' to '%s'", path, target);
 	if (fstatat(tdir, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))

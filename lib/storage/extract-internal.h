@@ -34,10 +34,11 @@ struct extract {
 /*
  * Open directory @path (relative, cleaned) under @x->root one component at a
  * time with O_NOFOLLOW, creating missing ones (0755) when @create.  A symlink
- * or non-directory on the way fails with ELOOP / ENOTDIR and a message.
- * Returns an O_PATH fd owned by the caller.
+ * or non-directory on the way fails with ELOOP / ENOTDIR and a message naming
+ * @entry. * Returns an O_PATH fd owned by the caller.
  */
-int extract_walk(struct extract *x, const char *path, bool create, struct berth_error **err);
+int extract_walk(struct extract *x, const char *path, bool create, const char *entry,
+		 struct berth_error **err);
 
 /* Parent fd of @path (cached, owned by @x; do not close) and its last component. */
 int extract_parent(struct extract *x, const char *path, const char **base,

@@ -45,7 +45,7 @@ int extract_clean_name(const char *layer, const char *name, char **out, struct b
 	return 0;
 }
 
-static int walk_error(struct extract *x, int dirfd, const char *comp, const char *path,
+static int walk_error(struct extract *x, int dirfd, const char *comp, const char *entry,
 		      struct berth_error **err)
 {
 	int saved = errno;
@@ -53,18 +53,21 @@ static int walk_error(struct extract *x, int dirfd, const char *comp, const char
 
 	if (saved != ENOTDIR && saved != ELOOP) {
 		errno = saved;
-		return berth_error_errno(err, "layer %s: '%s': open '%s'", x->layer, path, comp);
+		return berth_error_errno(err, "layer %s: entry '%s': open '%s'", x->layer, entry,
+					 comp);
 	}
 	if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
 		return berth_error_set(err, ELOOP,
-				       "layer %s: '%s': component '%s' is a symlink; refusing to "
-				       "write through it",
-				       x->layer, path, comp);
-	return berth_error_set(err, ENOTDIR, "layer %s: '%s': component '%s' is not a directory",
-			       x->layer, path, comp);
+				       "layer %s: entry '%s': component '%s' is a symlink; refusing "
+				       "to write through it",
+				       x->layer, entry, comp);
+	return berth_error_set(err, ENOTDIR,
+			       "layer %s: entry '%s': component '%s' is not a directory", x->layer,
+			       entry, comp);
 }
 
-int extract_walk(struct extract *x, const char *path, bool create, struct berth_error **err)
+int extract_walk(struct extract *x, const char *path, bool create, const char *entry,
+		 struct berth_error **err)
 {
 	cleanup_free char *copy = strdup(path);
 	cleanup_close int fd = -1;
@@ -80,12 +83,12 @@ int extract_walk(struct extract *x, const char *path, bool create, struct berth_
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create) {
 			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
-				return berth_error_errno(err, "layer %s: mkdir '%s'", x->layer,
-							 path);
+				return berth_error_errno(err, "layer %s: entry '%s': mkdir '%s'",
+							 x->layer, entry, comp);
 			next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (next < 0)
-			return walk_error(x, fd, comp, path, err);
+			return walk_error(x, fd, comp, entry, err);
 		close(fd);
 		fd = next;
 	}
@@ -104,7 +107,7 @@ int extract_parent(struct extract *x, const char *path, const char **base,
 	*base = slash ? slash + 1 : path;
 	if (x->parent_path != NULL && strcmp(x->parent_path, dir) == 0)
 		return x->parent_fd;
-	fd = extract_walk(x, dir, true, err);
+	fd = extract_walk(x, dir, true, path, err);
 	if (fd < 0)
 		return fd;
 	if (x->parent_fd >= 0)
@@ -210,7 +213,8 @@ static int entries(struct extract *x, struct berth_error **err)
 static int apply_dir_times(struct extract *x, struct berth_error **err)
 {
 	for (size_t i = x->ndirs; i-- > 0;) {
-		cleanup_close int pfd = extract_walk(x, x->dirs[i].path, false, err);
+		cleanup_close int pfd = extract_walk(x, x->dirs[i].path, false,
+						    x->dirs[i].path, err);
 		cleanup_close int fd = -1;
 
 		if (pfd < 0) /* removed again by a later entry or whiteout */

@@ -72,7 +72,7 @@ static int opaque(struct extract *x, const char *dir, struct berth_error **err)
 	cleanup_close int path_fd = -1;
 	cleanup_close int fd = -1;
 
-	path_fd = extract_walk(x, dir, true, err);
+	path_fd = extract_walk(x, dir, true, dir, err);
 	if (path_fd < 0)
 		return path_fd;
 	fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -204,8 +204,12 @@ static int make_hardlink(struct extract *x, int parent, const char *base, const 
 	struct stat st;
 	char *slash;
 
-	if (extract_clean_name(x->layer, target, &clean, err) < 0)
-		return berth_error_prefix(err, "hardlink '%s'", path);
+	cleanup_free char *what = NULL;
+
+	if (asprintf(&what, "hardlink '%s' to ", path) < 0)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	if (extract_clean_name(x->layer, what, target, &clean, err) < 0)
+		return berth_error_ret(err);
 	tbase = clean;
 	slash = strrchr(clean, '/');
 	if (slash != NULL) {
@@ -214,9 +218,11 @@ static int make_hardlink(struct extract *x, int parent, const char *base, const 
 	}
 	tdir = extract_walk(x, slash ? clean : "", false, target, err);
 	if (tdir < 0)
-		return berth_error_prefix(err, "hardlink '%s' to '%s'", path, target);
-	if (fstatat(tdir, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
-		return berth_error_set(err, EPERM,
+		berth_error_clear(err); /* reported below, as a missing target */
+	if (tdir < 0 || fstatat(tdir, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		st.st_mode = 0;
+	if (st.st_mode == 0 || S_ISDIR(st.st_mode))
+		return berth_error_set(err, st.st_mode == 0 ? ENOENT : EPERM,
 				       "layer %s: hardlink '%s' to '%s': target is not a file "
 				       "inside the layer",
 				       x->layer, path, target);

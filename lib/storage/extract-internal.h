@@ -64,7 +64,11 @@ int extract_whiteout(struct extract *x, const char *path, struct berth_error **e
 int extract_clear_slot(struct extract *x, int parent, const char *base, bool is_dir,
 		       const char *path, struct berth_error **err);
 
-/* Clean a tar name: drop "./" and "//", refuse absolute names and "..". Caller frees. */
-int extract_clean_name(const char *layer, const char *name, char **out, struct berth_error **err);
+/*
+ * Clean a tar name: drop "./" and "//", refuse absolute names and "..".  @what
+ * starts the message ("entry ").  Caller frees *out.
+ */
+int extract_clean_name(const char *layer, const char *what, const char *name, char **out,
+		       struct berth_error **err);
 
 #endif

@@ -17,7 +17,8 @@
 
 #define READ_CHUNK (256 * 1024)
 
-int extract_clean_name(const char *layer, const char *name, char **out, struct berth_error **err)
+int extract_clean_name(const char *layer, const char *what, const char *name, char **out,
+		       struct berth_error **err)
 {
 	cleanup_free char *copy = strdup(name);
 	cleanup_free char *res = calloc(1, strlen(name) + 1);
@@ -27,15 +28,14 @@ int extract_clean_name(const char *layer, const char *name, char **out, struct b
 	if (copy == NULL || res == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	if (name[0] == '/')
-		return berth_error_set(err, EPERM, "layer %s: entry '%s': absolute path refused",
-				       layer, name);
+		return berth_error_set(err, EPERM, "layer %s: %s'%s': absolute path refused", layer,
+				       what, name);
 	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0)
-			return berth_error_set(err, EPERM,
-					       "layer %s: entry '%s': '..' component refused",
-					       layer, name);
+			return berth_error_set(err, EPERM, "layer %s: %s'%s': '..' component refused",
+					       layer, what, name);
 		if (len > 0)
 			res[len++] = '/';
 		memcpy(res + len, comp, strlen(comp));
@@ -181,7 +181,7 @@ static int one_entry(struct extract *x, struct archive_entry *e, struct berth_er
 		name = archive_entry_pathname_utf8(e);
 	if (name == NULL)
 		return berth_error_set(err, EPROTO, "layer %s: entry without a name", x->layer);
-	if (extract_clean_name(x->layer, name, &path, err) < 0)
+	if (extract_clean_name(x->layer, "entry ", name, &path, err) < 0)
 		return berth_error_ret(err);
 	if (path[0] == '\0')
 		return 0; /* "./": the target itself; its attributes belong to the snapshot */

@@ -39,6 +39,9 @@ static bool layer_wrote(struct extract *x, const char *path)
 	return false;
 }
 
+static int clear_subdir(struct extract *x, int dirfd, const char *name, const char *path,
+			struct berth_error **err);
+
 static int clear_dir(struct extract *x, int dirfd, const char *dir, struct berth_error **err)
 {
 	cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -58,13 +61,28 @@ static int clear_dir(struct extract *x, int dirfd, const char *dir, struct berth
 			ret = berth_error_set(err, ENOMEM, "out of memory");
 			break;
 		}
-		if (!layer_wrote(x, child) && berth_rm_rf_at(dirfd, de->d_name) < 0)
-			ret = berth_error_errno(err, "layer %s: opaque '%s': remove '%s'",
-						x->layer, dir, child);
+		if (!layer_wrote(x, child)) {
+			if (berth_rm_rf_at(dirfd, de->d_name) < 0)
+				ret = berth_error_errno(err, "layer %s: opaque '%s': remove '%s'",
+							x->layer, dir, child);
+		} else if (de->d_type == DT_DIR) {
+			/* Kept for what this layer put inside; the lower content still goes. */
+			ret = clear_subdir(x, dirfd, de->d_name, child, err);
+		}
 	}
 	closedir(d);
 	extract_forget_parent(x);
 	return ret;
+}
+
+static int clear_subdir(struct extract *x, int dirfd, const char *name, const char *path,
+			struct berth_error **err)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_error_errno(err, "layer %s: open '%s'", x->layer, path);
+	return clear_dir(x, fd, path, err);
 }
 
 static int opaque(struct extract *x, const char *dir, struct berth_error **err)

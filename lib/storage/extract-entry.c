@@ -172,15 +172,25 @@ static int make_dir(struct extract *x, int parent, const char *base, const char 
 		    struct archive_entry *e, struct berth_error **err)
 {
 	cleanup_close int fd = -1;
-	struct dir_time *grown;
 
 	if (mkdirat(parent, base, 0700) < 0 && errno != EEXIST)
 		return berth_error_errno(err, "layer %s: mkdir '%s'", x->layer, path);
 	fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error_errno(err, "layer %s: open '%s'", x->layer, path);
+	struct timespec t[2];
+
 	if (set_meta_fd(x, fd, path, e, false, err) < 0)
 		return berth_error_ret(err);
+	entry_times(e, t);
+	return extract_defer_times(x, path, t, err);
+}
+
+int extract_defer_times(struct extract *x, const char *path, const struct timespec t[2],
+			struct berth_error **err)
+{
+	struct dir_time *grown;
+
 	if (x->ndirs == x->dirs_cap) {
 		x->dirs_cap = x->dirs_cap ? 2 * x->dirs_cap : 64;
 		grown = realloc(x->dirs, x->dirs_cap * sizeof(*grown));
@@ -191,7 +201,7 @@ static int make_dir(struct extract *x, int parent, const char *base, const char 
 	x->dirs[x->ndirs].path = strdup(path);
 	if (x->dirs[x->ndirs].path == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	entry_times(e, x->dirs[x->ndirs++].times);
+	memcpy(x->dirs[x->ndirs++].times, t, sizeof(x->dirs[0].times));
 	return 0;
 }
 

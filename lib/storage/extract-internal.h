@@ -57,6 +57,14 @@ int extract_seen(struct extract *x, const char *path, struct berth_error **err);
 int extract_entry(struct extract *x, const char *path, struct archive_entry *e,
 		  struct berth_error **err);
 
+/* Set the times of directory @path once everything is extracted. */
+int extract_defer_times(struct extract *x, const char *path, const struct timespec t[2],
+			struct berth_error **err);
+
+/* A parent directory @name (@path) just created implicitly: take the lower layers' attributes. */
+int extract_implicit_dir(struct extract *x, int parent, const char *name, const char *path,
+			 struct berth_error **err);
+
 /* Whiteouts (whiteout.c): @base starts with ".wh."; @dir is the directory path. */
 int extract_whiteout(struct extract *x, const char *path, struct berth_error **err);
 

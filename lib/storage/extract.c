@@ -66,6 +66,20 @@ static int walk_error(struct extract *x, int dirfd, const char *comp, const char
 			       entry, comp);
 }
 
+static int implicit_dir(struct extract *x, int fd, const char *comp, const char *path,
+			size_t off, const char *entry, struct berth_error **err)
+{
+	cleanup_free char *sub = strndup(path, off + strlen(comp));
+
+	if (mkdirat(fd, comp, 0755) < 0)
+		return errno == EEXIST ? 0
+				       : berth_error_errno(err, "layer %s: entry '%s': mkdir '%s'",
+							   x->layer, entry, comp);
+	if (sub == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	return extract_implicit_dir(x, fd, comp, sub, err);
+}
+
 int extract_walk(struct extract *x, const char *path, bool create, const char *entry,
 		 struct berth_error **err)
 {
@@ -82,9 +96,8 @@ int extract_walk(struct extract *x, const char *path, bool create, const char *e
 	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
-				return berth_error_errno(err, "layer %s: entry '%s': mkdir '%s'",
-							 x->layer, entry, comp);
+			if (implicit_dir(x, fd, comp, path, (size_t)(comp - copy), entry, err) < 0)
+				return berth_error_ret(err);
 			next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (next < 0)

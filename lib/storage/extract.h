@@ -36,6 +36,9 @@ struct berth_extract_opts {
 	bool allow_devices; /* create char/block devices (root outside a userns) */
 	bool allow_trusted_xattrs;
 	bool chown; /* apply the entries' uid/gid (needs CAP_CHOWN) */
+	/* overlay: the lower diff dirs, top first; implicit parent dirs copy their attributes */
+	const int *lowers;
+	size_t nlowers;
 };
 
 /*

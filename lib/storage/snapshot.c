@@ -87,6 +87,59 @@ out:
 	return false;
 }
 
+struct lowers {
+	int fds[MAX_LAYERS];
+	size_t n;
+};
+
+static void lowers_close(struct lowers *l)
+{
+	while (l->n > 0)
+		close(l->fds[--l->n]);
+}
+
+/* O_PATH fds on the diff dirs of the chain ending at @phex, top first (overlay). */
+static int lowers_open(int snaps, const char *phex, struct lowers *l, struct berth_error **err)
+{
+	char cur[65], path[80];
+
+	memcpy(cur, phex, 65);
+	while (cur[0] != '\0') {
+		if (l->n == MAX_LAYERS)
+			return berth_error_set(err, E2BIG, "more than %d layers", MAX_LAYERS);
+		snprintf(path, sizeof(path), "%s/diff", cur);
+		l->fds[l->n] = openat(snaps, path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (l->fds[l->n] < 0)
+			return berth_error_errno(err, "open snapshot sha256:%s", cur);
+		l->n++;
+		if (snapshot_parent(snaps, cur, cur, err) < 0)
+			return berth_error_ret(err);
+	}
+	return 0;
+}
+
+static int extract_into(int snaps, int subfd, int driver, const char *phex, int blob_fd,
+			const char *media_type, struct berth_extract_opts *x, char *diffid,
+			struct berth_error **err)
+{
+	struct lowers *l = calloc(1, sizeof(*l));
+	int ret = 0;
+
+	if (l == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	if (driver == BERTH_DRIVER_OVERLAY)
+		ret = lowers_open(snaps, phex, l, err);
+	x->lowers = l->fds;
+	x->nlowers = l->n;
+	if (ret == 0)
+		ret = berth_layer_extract(subfd, blob_fd, media_type, x->name, x, diffid, err);
+	x->lowers = NULL;
+	x->nlowers = 0;
+	lowers_close(l);
+	free(l);
+	return ret;
+}
+
 /* Fill snapshots/<tmp>: the tree (a copy of the parent for vfs, then the layer) and the files. */
 static int fill(int tmp, int snaps, int driver, const char *phex, int blob_fd,
 		const char *media_type, struct berth_extract_opts *x, char *diffid,
@@ -111,7 +164,7 @@ static int fill(int tmp, int snaps, int driver, const char *phex, int blob_fd,
 		if (vfs_copy_tree(pfd, subfd, err) < 0)
 			return berth_error_prefix(err, "copy parent snapshot sha256:%s", phex);
 	}
-	if (berth_layer_extract(subfd, blob_fd, media_type, x->name, x, diffid, err) < 0)
+	if (extract_into(snaps, subfd, driver, phex, blob_fd, media_type, x, diffid, err) < 0)
 		return berth_error_ret(err);
 	if (berth_write_file_atomic(tmp, "parent", phex, strlen(phex), 0600, err) < 0 ||
 	    berth_write_file_atomic(tmp, "diffid", diffid, strlen(diffid), 0600, err) < 0)

@@ -41,7 +41,7 @@ LAYER2 = [
 ]
 LAYER3 = [
     WH("del"), F("delfile", b"back again", 0o600), D("opq/sub2"), F("opq/sub2/z", b"z"),
-    D("tmp", 0o1777), F("tmp/.keep", b""), D("usr/bin", 0o755),
+    F("tmp/.keep", b""), D("usr/bin", 0o755),  # tmp/ implicit: keeps 1777 from below
     F("usr/bin/su", b"su3", 0o4755), H("usr/bin/su2", "usr/bin/su"),  # copied up, then linked
 ]
 

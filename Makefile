@@ -3,11 +3,12 @@
 CC ?= gcc
 VERSION := 0.1.0
 BUILD ?= build
-PKGS := json-c libseccomp libcap
+PKGS := json-c libseccomp libcap zlib libzstd
 # Linked dynamically: libcurl.a drags in a dozen more static libraries (nghttp2, idn2, ssh2,
-# psl, gssapi, ldap, brotli...) that Debian does not all ship as .a files; libcrypto with it, so
-# a process never holds two copies of OpenSSL.
-PKGS_DYN := libcurl libcrypto
+# psl, gssapi, ldap, brotli...) that Debian does not all ship as .a files, libcrypto with it so
+# a process never holds two copies of OpenSSL; Debian ships no libisal.a, and libarchive.a drags
+# in its own codecs and libxml2/acl/nettle.
+PKGS_DYN := libcurl libcrypto libarchive libisal
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wvla -Wimplicit-fallthrough -Wno-unused-parameter
@@ -20,8 +21,9 @@ LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # exec'd twice per container (once from its sealed copy), and each dynamic library costs a
 # symbol-resolution pass at every start.  glibc stays dynamic.
 LIBS := -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic
-# Only for programs that use lib/registry (berth-runc does not, and stays free of them).
-LIBS_DYN := $(shell pkg-config --libs $(PKGS_DYN) 2>/dev/null)
+# Only for programs that use lib/registry, lib/image or lib/storage (berth-runc does not, and
+# stays free of them); --as-needed keeps unused ones out.
+LIBS_DYN := -Wl,--as-needed $(shell pkg-config --libs $(PKGS_DYN) 2>/dev/null) -Wl,--no-as-needed
 
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -34,7 +36,8 @@ PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
-all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli
+all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
+	$(BUILD)/storage-tool
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,6 +62,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
 $(BUILD)/registry-cli: $(BUILD)/tests/registry-cli.o $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libberth.a $(LIBS) $(LIBS_DYN)
+
+# A thin driver over lib/storage for tests/integration/test_layers.py and bench/unpack.sh.
+$(BUILD)/storage-tool: $(BUILD)/tests/tools/storage-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
 
 # The probe runs inside test containers, so it is static: no libc needed there.
 $(BUILD)/probe: tests/probe/probe.c

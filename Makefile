@@ -29,6 +29,8 @@ LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 RUNC_SRC := $(sort $(wildcard cmd/berth-runc/*.c))
 RUNC_OBJ := $(RUNC_SRC:%.c=$(BUILD)/%.o)
+BERTH_SRC := $(sort $(wildcard cmd/berth/*.c))
+BERTH_OBJ := $(BERTH_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
@@ -36,7 +38,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
-all: $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
+all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
 	$(BUILD)/storage-tool
 
 $(BUILD)/%.o: %.c
@@ -52,6 +54,10 @@ $(BUILD)/libberth.a: $(LIB_OBJ)
 $(BUILD)/berth-runc: $(RUNC_OBJ) $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(RUNC_OBJ) $(BUILD)/libberth.a $(LIBS)
+
+$(BUILD)/berth: $(BERTH_OBJ) $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(BERTH_OBJ) $(BUILD)/libberth.a $(LIBS) $(LIBS_DYN)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
 	@echo "  LD      $@"
@@ -131,4 +137,4 @@ $(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/libberth.a
 .PRECIOUS: $(FUZZ_OBJ)
 -include $(FUZZ_OBJ:.o=.d)
 
--include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/registry-cli.d
+-include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(BERTH_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/registry-cli.d

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "image/store.h"
+#include "util/error.h"
+
+/* Global options of `berth`. */
+struct cli {
+	const char *root; /* data root: --root, $BERTH_ROOT, /var/lib/berth */
+	bool debug;
+	struct berth_store *store; /* opened on first use */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *g, int argc, char **argv, struct berth_error **err);
+	const char *usage;
+};
+
+/* The store of the data root, opened once. */
+int cli_store(struct cli *g, struct berth_store **out, struct berth_error **err);
+
+int cmd_pull(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_images(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_tag(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_rmi(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_image(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_inspect(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_info(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_version(struct cli *g, int argc, char **argv, struct berth_error **err);
+
+struct berth_gc_hooks;
+struct berth_image;
+/* GC hooks that include the storage snapshots of g's store. */
+const struct berth_gc_hooks *cli_gc_hooks(struct cli *g);
+/* Docker-shaped `image inspect` object of @img. */
+int cli_image_inspect_json(struct berth_store *s, const struct berth_image *img, json_object **out,
+			   struct berth_error **err);
+
+/* Docker's human formats: "4.26MB", "2 weeks ago". */
+void cli_human_size(int64_t bytes, char *buf, size_t size);
+void cli_human_ago(int64_t then, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/cleanup.h"
+
+static const struct command commands[] = {
+	{ "pull", cmd_pull, "pull [-q] [--platform OS/ARCH[/VARIANT]] NAME[:TAG|@DIGEST]" },
+	{ "images", cmd_images, "images [-a] [-q] [--digests] [--no-trunc] [--format json]" },
+	{ "tag", cmd_tag, "tag SOURCE TARGET" },
+	{ "rmi", cmd_rmi, "rmi [-f] IMAGE..." },
+	{ "image", cmd_image, "image inspect|ls|rm|tag|pull|prune ..." },
+	{ "inspect", cmd_inspect, "inspect IMAGE..." },
+	{ "info", cmd_info, "info" },
+	{ "version", cmd_version, "version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: berth [--root DIR] [--debug] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+}
+
+int cli_store(struct cli *g, struct berth_store **out, struct berth_error **err)
+{
+	if (g->store == NULL && berth_store_open(g->root, &g->store, err) < 0)
+		return -1;
+	*out = g->store;
+	return 0;
+}
+
+static int parse_globals(struct cli *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+D", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			g->root = optarg;
+			break;
+		case 'D':
+			g->debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'v':
+			printf("berth version %s\n", BERTH_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli g = { .root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth" };
+	struct berth_error *err = NULL;
+	const struct command *cmd = NULL;
+	int first, rc;
+
+	first = parse_globals(&g, argc, argv);
+	if (first < 0)
+		return 2;
+	if (first >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[first], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "berth: unknown command \"%s\"\n", argv[first]);
+		usage(stderr);
+		return 2;
+	}
+	optind = 0; /* glibc: restart getopt for the subcommand */
+	rc = cmd->run(&g, argc - first, argv + first, &err);
+	if (err != NULL) {
+		fprintf(stderr, "berth: %s\n", err->msg);
+		berth_error_free(err);
+		rc = rc > 0 ? rc : 1;
+	}
+	berth_store_free(g.store);
+	return rc;
+}

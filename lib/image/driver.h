@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_IMAGE_DRIVER_H
+#define BERTH_IMAGE_DRIVER_H
+
+#include "image/store.h"
+#include "util/error.h"
+
+/*
+ * The storage driver (enum berth_storage_driver) of the store's data root:
+ * chosen on first use by probing (overlay where the file system takes it,
+ * else vfs) or from $BERTH_STORAGE_DRIVER, then recorded in <root>/driver,
+ * since snapshots of one driver are no use to the other.
+ */
+int berth_store_driver(struct berth_store *s, int *driver, struct berth_error **err);
+
+#endif

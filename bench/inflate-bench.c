@@ -28,7 +28,7 @@ static double now(void)
 
 static size_t run_zlib(const unsigned char *in, size_t len, unsigned char *out)
 {
-	z_stream z = { 0 };
+	z_stream z = {0};
 	size_t total = 0;
 	int ret;
 
@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		printf("isal       %8.0f MB/s (%zu bytes)\n", n / 1e6 / (now() - t), n);
 		t = now();
 		n = run_deflate(in, st.st_size, whole, outlen + 1);
-		printf("libdeflate %8.0f MB/s (%zu bytes, whole buffer)\n", n / 1e6 / (now() - t), n);
+		printf("libdeflate %8.0f MB/s (%zu bytes, whole buffer)\n", n / 1e6 / (now() - t),
+		       n);
 	}
 	return 0;
 }

@@ -51,15 +51,15 @@ static const struct {
 	const char *type;
 	int compression;
 } media_types[] = {
-	{ "application/vnd.oci.image.layer.v1.tar", BERTH_LAYER_TAR },
-	{ "application/vnd.oci.image.layer.v1.tar+gzip", BERTH_LAYER_GZIP },
-	{ "application/vnd.oci.image.layer.v1.tar+zstd", BERTH_LAYER_ZSTD },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar", BERTH_LAYER_TAR },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", BERTH_LAYER_GZIP },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", BERTH_LAYER_ZSTD },
-	{ "application/vnd.docker.image.rootfs.diff.tar", BERTH_LAYER_TAR },
-	{ "application/vnd.docker.image.rootfs.diff.tar.gzip", BERTH_LAYER_GZIP },
-	{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", BERTH_LAYER_GZIP },
+    {"application/vnd.oci.image.layer.v1.tar", BERTH_LAYER_TAR},
+    {"application/vnd.oci.image.layer.v1.tar+gzip", BERTH_LAYER_GZIP},
+    {"application/vnd.oci.image.layer.v1.tar+zstd", BERTH_LAYER_ZSTD},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", BERTH_LAYER_TAR},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", BERTH_LAYER_GZIP},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", BERTH_LAYER_ZSTD},
+    {"application/vnd.docker.image.rootfs.diff.tar", BERTH_LAYER_TAR},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip", BERTH_LAYER_GZIP},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", BERTH_LAYER_GZIP},
 };
 
 int berth_layer_media_type(const char *media_type, int *compression, struct berth_error **err)
@@ -179,8 +179,8 @@ static int step_zlib(struct berth_layer_reader *r, void *buf, size_t len, size_t
 static int step_zstd(struct berth_layer_reader *r, void *buf, size_t len, size_t *got,
 		     struct berth_error **err)
 {
-	ZSTD_inBuffer in = { r->in, r->in_len, r->in_pos };
-	ZSTD_outBuffer out = { buf, len, 0 };
+	ZSTD_inBuffer in = {r->in, r->in_len, r->in_pos};
+	ZSTD_outBuffer out = {buf, len, 0};
 	size_t ret;
 
 	ret = ZSTD_decompressStream(r->zs, &out, &in);
@@ -236,10 +236,11 @@ ssize_t berth_layer_reader_read(struct berth_layer_reader *r, void *buf, size_t 
 	}
 	r->total += got;
 	if (r->total > r->max_total)
-		return berth_error_set(err, EFBIG,
-				       "layer %s: uncompressed size exceeds the limit of %llu bytes "
-				       "(decompression bomb?)",
-				       r->name, (unsigned long long)r->max_total);
+		return berth_error_set(
+		    err, EFBIG,
+		    "layer %s: uncompressed size exceeds the limit of %llu bytes "
+		    "(decompression bomb?)",
+		    r->name, (unsigned long long)r->max_total);
 	if (EVP_DigestUpdate(r->diff_md, buf, got) != 1)
 		return berth_error_set(err, EIO, "layer %s: sha256 failed", r->name);
 	return (ssize_t)got;
@@ -247,7 +248,7 @@ ssize_t berth_layer_reader_read(struct berth_layer_reader *r, void *buf, size_t 
 
 static int sniff(struct berth_layer_reader *r, struct berth_error **err)
 {
-	static const unsigned char gz[] = { 0x1f, 0x8b }, zst[] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const unsigned char gz[] = {0x1f, 0x8b}, zst[] = {0x28, 0xb5, 0x2f, 0xfd};
 
 	if (fill(r, err) < 0)
 		return berth_error_ret(err);
@@ -358,7 +359,7 @@ uint64_t berth_layer_reader_total(const struct berth_layer_reader *r)
 
 const char *berth_layer_reader_backend(const struct berth_layer_reader *r)
 {
-	static const char *const names[] = { "copy", "igzip", "zlib", "zstd" };
+	static const char *const names[] = {"copy", "igzip", "zlib", "zstd"};
 
 	return names[r->backend];
 }

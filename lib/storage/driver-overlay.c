@@ -73,7 +73,8 @@ static int legacy_mount(char **lowers, size_t n, const char *upper, const char *
 	}
 	if (w >= 0 && (size_t)w < sizeof(opts) - len) {
 		len += w;
-		w = snprintf(opts + len, sizeof(opts) - len, ",upperdir=%s,workdir=%s", upper, work);
+		w = snprintf(opts + len, sizeof(opts) - len, ",upperdir=%s,workdir=%s", upper,
+			     work);
 	}
 	if (w < 0 || (size_t)w >= sizeof(opts) - len)
 		return berth_error_set(err, E2BIG,
@@ -85,8 +86,8 @@ static int legacy_mount(char **lowers, size_t n, const char *upper, const char *
 	return 0;
 }
 
-int overlay_mount(char **lowers, size_t n, const char *upper, const char *work,
-		  const char *target, struct berth_error **err)
+int overlay_mount(char **lowers, size_t n, const char *upper, const char *work, const char *target,
+		  struct berth_error **err)
 {
 	int ret = fsconfig_mount(lowers, n, upper, work, target);
 
@@ -100,9 +101,9 @@ int overlay_mount(char **lowers, size_t n, const char *upper, const char *work,
 
 static int probe_in(const char *dir, struct berth_error **err)
 {
-	static const char *const subs[] = { "l", "u", "w", "m" };
+	static const char *const subs[] = {"l", "u", "w", "m"};
 	char paths[4][PATH_MAX];
-	char *lower[1] = { paths[0] };
+	char *lower[1] = {paths[0]};
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, subs[i]);

@@ -52,7 +52,7 @@ static int copy_xattrs(int src, int dst, const char *name, struct berth_error **
 static int copy_meta(int src, int dst, const struct stat *st, const char *name,
 		     struct berth_error **err)
 {
-	struct timespec t[2] = { st->st_atim, st->st_mtim };
+	struct timespec t[2] = {st->st_atim, st->st_mtim};
 
 	if (fchown(dst, st->st_uid, st->st_gid) < 0 || fchmod(dst, st->st_mode & 07777) < 0)
 		return berth_error_errno(err, "set owner and mode of '%s'", name);
@@ -98,7 +98,7 @@ static int copy_node(int sdir, int ddir, const char *name, const struct stat *st
 		     struct berth_error **err)
 {
 	char target[4096];
-	struct timespec t[2] = { st->st_atim, st->st_mtim };
+	struct timespec t[2] = {st->st_atim, st->st_mtim};
 	ssize_t n;
 
 	if (S_ISLNK(st->st_mode)) {
@@ -119,8 +119,8 @@ static int copy_node(int sdir, int ddir, const char *name, const struct stat *st
 }
 
 /* A second name of an inode already copied becomes a hardlink to the copy. */
-static int copy_link(struct copy *c, int ddir, const char *name, const struct stat *st,
-		     bool *done, struct berth_error **err)
+static int copy_link(struct copy *c, int ddir, const char *name, const struct stat *st, bool *done,
+		     struct berth_error **err)
 {
 	struct link_seen *grown;
 
@@ -140,7 +140,7 @@ static int copy_link(struct copy *c, int ddir, const char *name, const struct st
 			return berth_error_set(err, ENOMEM, "out of memory");
 		c->links = grown;
 	}
-	c->links[c->nlinks] = (struct link_seen){ st->st_dev, st->st_ino, NULL };
+	c->links[c->nlinks] = (struct link_seen){st->st_dev, st->st_ino, NULL};
 	if (asprintf(&c->links[c->nlinks].path, "%s%s", c->path, name) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	c->nlinks++;
@@ -149,8 +149,8 @@ static int copy_link(struct copy *c, int ddir, const char *name, const struct st
 
 static int copy_dir(struct copy *c, int src, int dst, struct berth_error **err);
 
-static int copy_subdir(struct copy *c, int sdir, int ddir, const char *name,
-		       const struct stat *st, struct berth_error **err)
+static int copy_subdir(struct copy *c, int sdir, int ddir, const char *name, const struct stat *st,
+		       struct berth_error **err)
 {
 	cleanup_close int src = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_close int dst = -1;
@@ -217,7 +217,7 @@ static int copy_dir(struct copy *c, int src, int dst, struct berth_error **err)
 
 int vfs_copy_tree(int src, int dst, struct berth_error **err)
 {
-	struct copy c = { .dst_root = dst };
+	struct copy c = {.dst_root = dst};
 	struct stat st;
 	int ret;
 

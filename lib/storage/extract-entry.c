@@ -32,8 +32,7 @@ int extract_clear_slot(struct extract *x, int parent, const char *base, bool is_
 		return 1;
 	if (S_ISDIR(st.st_mode))
 		extract_forget_parent(x);
-	if (S_ISDIR(st.st_mode) ? berth_rm_rf_at(parent, base) < 0
-				: unlinkat(parent, base, 0) < 0)
+	if (S_ISDIR(st.st_mode) ? berth_rm_rf_at(parent, base) < 0 : unlinkat(parent, base, 0) < 0)
 		return berth_error_errno(err, "layer %s: replace '%s'", x->layer, path);
 	return 0;
 }
@@ -149,7 +148,7 @@ static int write_data(struct extract *x, int fd, const char *path, struct archiv
 static int make_file(struct extract *x, int parent, const char *base, const char *path,
 		     struct archive_entry *e, struct berth_error **err)
 {
-	uint64_t cap = x->opts->max_entry ? x->opts->max_entry
+	uint64_t cap = x->opts->max_entry   ? x->opts->max_entry
 		       : x->opts->max_total ? x->opts->max_total
 					    : BERTH_LAYER_DEFAULT_MAX;
 	cleanup_close int fd = -1;

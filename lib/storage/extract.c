@@ -34,8 +34,9 @@ int extract_clean_name(const char *layer, const char *what, const char *name, ch
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0)
-			return berth_error_set(err, EPERM, "layer %s: %s'%s': '..' component refused",
-					       layer, what, name);
+			return berth_error_set(err, EPERM,
+					       "layer %s: %s'%s': '..' component refused", layer,
+					       what, name);
 		if (len > 0)
 			res[len++] = '/';
 		memcpy(res + len, comp, strlen(comp));
@@ -57,17 +58,18 @@ static int walk_error(struct extract *x, int dirfd, const char *comp, const char
 					 comp);
 	}
 	if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		return berth_error_set(err, ELOOP,
-				       "layer %s: entry '%s': component '%s' is a symlink; refusing "
-				       "to write through it",
-				       x->layer, entry, comp);
+		return berth_error_set(
+		    err, ELOOP,
+		    "layer %s: entry '%s': component '%s' is a symlink; refusing "
+		    "to write through it",
+		    x->layer, entry, comp);
 	return berth_error_set(err, ENOTDIR,
 			       "layer %s: entry '%s': component '%s' is not a directory", x->layer,
 			       entry, comp);
 }
 
-static int implicit_dir(struct extract *x, int fd, const char *comp, const char *path,
-			size_t off, const char *entry, struct berth_error **err)
+static int implicit_dir(struct extract *x, int fd, const char *comp, const char *path, size_t off,
+			const char *entry, struct berth_error **err)
 {
 	cleanup_free char *sub = strndup(path, off + strlen(comp));
 
@@ -108,8 +110,7 @@ int extract_walk(struct extract *x, const char *path, bool create, const char *e
 	return steal_fd(&fd);
 }
 
-int extract_parent(struct extract *x, const char *path, const char **base,
-		   struct berth_error **err)
+int extract_parent(struct extract *x, const char *path, const char **base, struct berth_error **err)
 {
 	const char *slash = strrchr(path, '/');
 	cleanup_free char *dir = strndup(path, slash ? (size_t)(slash - path) : 0);
@@ -226,8 +227,8 @@ static int entries(struct extract *x, struct berth_error **err)
 static int apply_dir_times(struct extract *x, struct berth_error **err)
 {
 	for (size_t i = x->ndirs; i-- > 0;) {
-		cleanup_close int pfd = extract_walk(x, x->dirs[i].path, false,
-						    x->dirs[i].path, err);
+		cleanup_close int pfd =
+		    extract_walk(x, x->dirs[i].path, false, x->dirs[i].path, err);
 		cleanup_close int fd = -1;
 
 		if (pfd < 0) /* removed again by a later entry or whiteout */
@@ -277,7 +278,7 @@ int berth_layer_extract(int dirfd, int blob_fd, const char *media_type, const ch
 			const struct berth_extract_opts *opts, char *diffid,
 			struct berth_error **err)
 {
-	struct extract x = { .root = dirfd, .opts = opts, .layer = name, .parent_fd = -1 };
+	struct extract x = {.root = dirfd, .opts = opts, .layer = name, .parent_fd = -1};
 	int ret;
 
 	ret = berth_layer_reader_open(blob_fd, media_type, name, opts->max_total, &x.reader, err);

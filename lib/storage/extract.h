@@ -25,14 +25,14 @@
 
 enum berth_whiteout_mode {
 	BERTH_WHITEOUT_OVERLAY, /* 0:0 char devices and trusted.overlay.opaque=y */
-	BERTH_WHITEOUT_DELETE,  /* delete the path / clear the directory (vfs) */
+	BERTH_WHITEOUT_DELETE,	/* delete the path / clear the directory (vfs) */
 };
 
 struct berth_extract_opts {
 	const char *name;   /* the layer in messages (its digest); NULL = the chain ID */
 	uint64_t max_total; /* cap on the uncompressed stream, 0 = 64 GiB */
 	uint64_t max_entry; /* cap on one file's declared size, 0 = max_total */
-	int whiteouts;      /* enum berth_whiteout_mode */
+	int whiteouts;	    /* enum berth_whiteout_mode */
 	bool allow_devices; /* create char/block devices (root outside a userns) */
 	bool allow_trusted_xattrs;
 	bool chown; /* apply the entries' uid/gid (needs CAP_CHOWN) */

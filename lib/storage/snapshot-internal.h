@@ -27,7 +27,7 @@ int snapshot_parent(int snaps, const char *hex, char *parent, struct berth_error
 int vfs_copy_tree(int src, int dst, struct berth_error **err);
 
 /* The overlay mount of driver-overlay.c; @lowers top first. */
-int overlay_mount(char **lowers, size_t n, const char *upper, const char *work,
-		  const char *target, struct berth_error **err);
+int overlay_mount(char **lowers, size_t n, const char *upper, const char *work, const char *target,
+		  struct berth_error **err);
 
 #endif

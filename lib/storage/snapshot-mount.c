@@ -14,8 +14,8 @@
 #include "util/cleanup.h"
 
 /* Absolute diff/ paths of the chain ending at @hex, top first. */
-static int chain_diffs(int snaps, const char *snaps_path, const char *hex, char ***out,
-		       size_t *n, struct berth_error **err)
+static int chain_diffs(int snaps, const char *snaps_path, const char *hex, char ***out, size_t *n,
+		       struct berth_error **err)
 {
 	cleanup_strv char **v = calloc(MAX_LAYERS + 1, sizeof(char *));
 	char cur[65];
@@ -26,8 +26,8 @@ static int chain_diffs(int snaps, const char *snaps_path, const char *hex, char 
 	memcpy(cur, hex, 65);
 	for (i = 0; cur[0] != '\0'; i++) {
 		if (i == MAX_LAYERS)
-			return berth_error_set(err, E2BIG, "snapshot sha256:%s: more than %d layers",
-					       hex, MAX_LAYERS);
+			return berth_error_set(
+			    err, E2BIG, "snapshot sha256:%s: more than %d layers", hex, MAX_LAYERS);
 		if (asprintf(&v[i], "%s/%s/diff", snaps_path, cur) < 0)
 			return berth_error_set(err, ENOMEM, "out of memory");
 		if (snapshot_parent(snaps, cur, cur, err) < 0)

@@ -77,7 +77,8 @@ bool berth_snapshot_exists(int root_fd, int driver, const char *chainid)
 	char hex[65], marker[32];
 	int ret;
 
-	if (snapshot_hex(chainid, hex, &err) < 0 || (snaps = snapshot_dir(root_fd, false, &err)) < 0)
+	if (snapshot_hex(chainid, hex, &err) < 0 ||
+	    (snaps = snapshot_dir(root_fd, false, &err)) < 0)
 		goto out;
 	ret = read_small(snaps, hex, "complete", marker, sizeof(marker), &err);
 	if (ret == 0 && strcmp(marker, berth_storage_driver_name(driver)) == 0)
@@ -238,8 +239,8 @@ static int prepare_new(int root_fd, int driver, const char *phex, const char *he
 	return ret < 0 ? ret : 0;
 }
 
-int berth_snapshot_prepare(int root_fd, int driver, const char *parent_chainid,
-			   const char *chainid, int blob_fd, const char *media_type,
+int berth_snapshot_prepare(int root_fd, int driver, const char *parent_chainid, const char *chainid,
+			   int blob_fd, const char *media_type,
 			   const struct berth_extract_opts *opts, char *diffid,
 			   struct berth_error **err)
 {
@@ -260,8 +261,8 @@ int berth_snapshot_prepare(int root_fd, int driver, const char *parent_chainid,
 	if (parent_chainid != NULL && !berth_snapshot_exists(root_fd, driver, parent_chainid))
 		return berth_error_set(err, ENOENT, "parent snapshot %s not found", parent_chainid);
 	x.name = opts->name ? opts->name : chainid;
-	x.whiteouts = driver == BERTH_DRIVER_OVERLAY ? BERTH_WHITEOUT_OVERLAY
-						     : BERTH_WHITEOUT_DELETE;
+	x.whiteouts =
+	    driver == BERTH_DRIVER_OVERLAY ? BERTH_WHITEOUT_OVERLAY : BERTH_WHITEOUT_DELETE;
 	return prepare_new(root_fd, driver, phex, hex, blob_fd, media_type, &x, diffid, err);
 }
 

@@ -49,8 +49,8 @@ int berth_storage_driver_probe(int root_fd, int *driver, struct berth_error **er
  * Fails with ENOENT when the parent snapshot is missing; on any failure the
  * snapshots directory is left as it was.
  */
-int berth_snapshot_prepare(int root_fd, int driver, const char *parent_chainid,
-			   const char *chainid, int blob_fd, const char *media_type,
+int berth_snapshot_prepare(int root_fd, int driver, const char *parent_chainid, const char *chainid,
+			   int blob_fd, const char *media_type,
 			   const struct berth_extract_opts *opts, char *diffid,
 			   struct berth_error **err);
 

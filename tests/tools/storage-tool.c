@@ -32,17 +32,24 @@ struct args {
 static int parse(int argc, char **argv, struct args *a, struct berth_error **err)
 {
 	static const struct option opts[] = {
-		{ "root", 1, 0, 'r' },	     { "driver", 1, 0, 'd' },	 { "chain", 1, 0, 'c' },
-		{ "parent", 1, 0, 'p' },     { "layer", 1, 0, 'l' },	 { "media-type", 1, 0, 'm' },
-		{ "max-size", 1, 0, 's' },   { "max-entry", 1, 0, 'e' }, { "dir", 1, 0, 'D' },
-		{ "no-devices", 0, 0, 'n' }, { 0, 0, 0, 0 },
+	    {"root", 1, 0, 'r'},
+	    {"driver", 1, 0, 'd'},
+	    {"chain", 1, 0, 'c'},
+	    {"parent", 1, 0, 'p'},
+	    {"layer", 1, 0, 'l'},
+	    {"media-type", 1, 0, 'm'},
+	    {"max-size", 1, 0, 's'},
+	    {"max-entry", 1, 0, 'e'},
+	    {"dir", 1, 0, 'D'},
+	    {"no-devices", 0, 0, 'n'},
+	    {0, 0, 0, 0},
 	};
 	int64_t v;
 	int c;
 
 	a->cmd = argc > 1 ? argv[1] : "";
-	a->x = (struct berth_extract_opts){ .chown = geteuid() == 0,
-					    .allow_devices = berth_storage_devices_allowed() };
+	a->x = (struct berth_extract_opts){.chown = geteuid() == 0,
+					   .allow_devices = berth_storage_devices_allowed()};
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'r')
@@ -131,7 +138,7 @@ static int run_root(struct args *a, int root, struct berth_error **err)
 int main(int argc, char **argv)
 {
 	struct berth_error *err = NULL;
-	struct args a = { 0 };
+	struct args a = {0};
 	cleanup_close int root = -1;
 	int ret;
 

@@ -74,8 +74,8 @@ BERTH_TEST(storage_reader_media_type_refused)
 	struct berth_layer_reader *r = NULL;
 	struct berth_error *err = NULL;
 
-	CHECK_INT(berth_layer_reader_open(0, "application/vnd.oci.image.layer.v1.tar+bzip2", "L",
-					  0, &r, &err),
+	CHECK_INT(berth_layer_reader_open(0, "application/vnd.oci.image.layer.v1.tar+bzip2", "L", 0,
+					  &r, &err),
 		  ==, -EINVAL);
 	CHECK(strstr(err->msg, "unsupported layer media type") != NULL);
 	CHECK(r == NULL);

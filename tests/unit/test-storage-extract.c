@@ -40,7 +40,7 @@ static void expect_refused(const struct tar_spec *spec, size_t n, int code, cons
 {
 	char tmpl[] = "/tmp/berth-extract-XXXXXX";
 	cleanup_close int dir = storage_tmpdir(tmpl);
-	struct berth_extract_opts o = { .whiteouts = BERTH_WHITEOUT_OVERLAY };
+	struct berth_extract_opts o = {.whiteouts = BERTH_WHITEOUT_OVERLAY};
 	struct berth_error *err = NULL;
 
 	CHECK_INT(extract(dir, spec, n, &o, &err), ==, -code);
@@ -52,14 +52,14 @@ static void expect_refused(const struct tar_spec *spec, size_t n, int code, cons
 
 BERTH_TEST(storage_extract_refusals)
 {
-	const struct tar_spec dotdot[] = { { 'f', "a/../../x", "x" } };
-	const struct tar_spec abs[] = { { 'f', "/x", "x" } };
-	const struct tar_spec through[] = { { 'l', "s", "/tmp" }, { 'f', "s/x", "x" } };
-	const struct tar_spec notdir[] = { { 'f', "s", "x" }, { 'f', "s/x", "x" } };
-	const struct tar_spec hl_out[] = { { 'h', "x", "/etc/passwd" } };
-	const struct tar_spec hl_dir[] = { { 'd', "d" }, { 'h', "x", "d" } };
-	const struct tar_spec hl_missing[] = { { 'h', "x", "etc/passwd" } };
-	const struct tar_spec dev[] = { { 'c', "null" } };
+	const struct tar_spec dotdot[] = {{'f', "a/../../x", "x"}};
+	const struct tar_spec abs[] = {{'f', "/x", "x"}};
+	const struct tar_spec through[] = {{'l', "s", "/tmp"}, {'f', "s/x", "x"}};
+	const struct tar_spec notdir[] = {{'f', "s", "x"}, {'f', "s/x", "x"}};
+	const struct tar_spec hl_out[] = {{'h', "x", "/etc/passwd"}};
+	const struct tar_spec hl_dir[] = {{'d', "d"}, {'h', "x", "d"}};
+	const struct tar_spec hl_missing[] = {{'h', "x", "etc/passwd"}};
+	const struct tar_spec dev[] = {{'c', "null"}};
 
 	expect_refused(dotdot, 1, EPERM, "entry 'a/../../x': '..' component refused");
 	expect_refused(abs, 1, EPERM, "entry '/x': absolute path refused");
@@ -75,15 +75,15 @@ BERTH_TEST(storage_extract_refusals)
 BERTH_TEST(storage_extract_overlay_whiteouts)
 {
 	const struct tar_spec spec[] = {
-		{ 'd', "./d", NULL, 0750 }, { 'f', "d/.wh.gone", "" }, { 'f', "o/.wh..wh..opq", "" },
-		{ 'f', "o/kept", "k", 04755, "user.k=v" }, { 'f', ".wh..wh.plnk", "" },
-		{ 'f', "x", "1", 0644, "trusted.overlay.opaque=y" },
+	    {'d', "./d", NULL, 0750},	 {'f', "d/.wh.gone", ""},
+	    {'f', "o/.wh..wh..opq", ""}, {'f', "o/kept", "k", 04755, "user.k=v"},
+	    {'f', ".wh..wh.plnk", ""},	 {'f', "x", "1", 0644, "trusted.overlay.opaque=y"},
 	};
 	char tmpl[] = "/tmp/berth-extract-XXXXXX";
 	cleanup_close int dir = storage_tmpdir(tmpl);
-	struct berth_extract_opts o = { .whiteouts = BERTH_WHITEOUT_OVERLAY };
+	struct berth_extract_opts o = {.whiteouts = BERTH_WHITEOUT_OVERLAY};
 	struct berth_error *err = NULL;
-	char val[8] = { 0 }, path[64];
+	char val[8] = {0}, path[64];
 	struct stat st;
 
 	CHECK_OK(extract(dir, spec, N(spec), &o, &err), &err);
@@ -105,16 +105,17 @@ BERTH_TEST(storage_extract_overlay_whiteouts)
 BERTH_TEST(storage_extract_delete_whiteouts)
 {
 	const struct tar_spec lower[] = {
-		{ 'f', "o/old", "o" }, { 'f', "o/sub/old", "o" }, { 'f', "gone/x", "x" },
-		{ 'l', "link", "/etc" }, { 'd', "dir" }, { 'f', "dir/f", "f" },
+	    {'f', "o/old", "o"},  {'f', "o/sub/old", "o"},
+	    {'f', "gone/x", "x"}, {'l', "link", "/etc"},
+	    {'d', "dir"},	  {'f', "dir/f", "f"},
 	};
 	const struct tar_spec upper[] = {
-		{ 'f', "o/new", "n" },	 { 'f', "o/sub/new", "n" },    { 'f', "o/.wh..wh..opq", "" },
-		{ 'f', ".wh.gone", "" }, { 'f', "link", "now a file" }, { 'f', "dir", "file" },
+	    {'f', "o/new", "n"},   {'f', "o/sub/new", "n"},	{'f', "o/.wh..wh..opq", ""},
+	    {'f', ".wh.gone", ""}, {'f', "link", "now a file"}, {'f', "dir", "file"},
 	};
 	char tmpl[] = "/tmp/berth-extract-XXXXXX";
 	cleanup_close int dir = storage_tmpdir(tmpl);
-	struct berth_extract_opts o = { .whiteouts = BERTH_WHITEOUT_DELETE };
+	struct berth_extract_opts o = {.whiteouts = BERTH_WHITEOUT_DELETE};
 	struct berth_error *err = NULL;
 	struct stat st;
 
@@ -130,10 +131,10 @@ BERTH_TEST(storage_extract_delete_whiteouts)
 
 BERTH_TEST(storage_extract_entry_cap)
 {
-	const struct tar_spec spec[] = { { 'f', "big", "0123456789" } };
+	const struct tar_spec spec[] = {{'f', "big", "0123456789"}};
 	char tmpl[] = "/tmp/berth-extract-XXXXXX";
 	cleanup_close int dir = storage_tmpdir(tmpl);
-	struct berth_extract_opts o = { .max_entry = 9 };
+	struct berth_extract_opts o = {.max_entry = 9};
 	struct berth_error *err = NULL;
 
 	CHECK_INT(extract(dir, spec, 1, &o, &err), ==, -EFBIG);

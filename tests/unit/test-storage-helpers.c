@@ -23,8 +23,11 @@ static void add_entry(struct archive *a, const struct tar_spec *s)
 {
 	struct archive_entry *e = archive_entry_new();
 	size_t len = s->type == 'f' && s->data ? strlen(s->data) : 0;
-	static const mode_t types[128] = { ['f'] = AE_IFREG, ['d'] = AE_IFDIR, ['l'] = AE_IFLNK,
-					   ['c'] = AE_IFCHR, ['h'] = AE_IFREG };
+	static const mode_t types[128] = {['f'] = AE_IFREG,
+					  ['d'] = AE_IFDIR,
+					  ['l'] = AE_IFLNK,
+					  ['c'] = AE_IFCHR,
+					  ['h'] = AE_IFREG};
 
 	archive_entry_set_pathname(e, s->name);
 	archive_entry_set_filetype(e, types[(int)s->type]);
@@ -70,7 +73,7 @@ int storage_tar(const struct tar_spec *spec, size_t n, char **raw, size_t *len)
 
 static size_t gzip_buf(const void *in, size_t len, unsigned char *out, size_t cap)
 {
-	z_stream z = { 0 };
+	z_stream z = {0};
 
 	CHECK(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
 	z.next_in = (unsigned char *)in;

@@ -35,8 +35,8 @@ static void chain(const char *parent, const char *diffid, char *out)
 
 static void stack_and_check(int driver)
 {
-	const struct tar_spec l1[] = { { 'f', "a", "1" }, { 'f', "gone", "g" } };
-	const struct tar_spec l2[] = { { 'f', ".wh.gone", "" }, { 'f', "b", "2" } };
+	const struct tar_spec l1[] = {{'f', "a", "1"}, {'f', "gone", "g"}};
+	const struct tar_spec l2[] = {{'f', ".wh.gone", ""}, {'f', "b", "2"}};
 	char tmpl[] = "/tmp/berth-snap-XXXXXX", d1[72], d2[72], c2[72], got[72], ctr[64];
 	char path[256];
 	cleanup_close int root = storage_tmpdir(tmpl);
@@ -44,7 +44,7 @@ static void stack_and_check(int driver)
 	cleanup_close int f2 = -1;
 	cleanup_strv char **list = NULL;
 	cleanup_free char *rootfs = NULL;
-	struct berth_extract_opts o = { .chown = true };
+	struct berth_extract_opts o = {.chown = true};
 	struct berth_error *err = NULL;
 	struct stat st;
 
@@ -95,7 +95,7 @@ BERTH_TEST(storage_snapshot_vfs)
 
 BERTH_TEST(storage_snapshot_bad_chain_id)
 {
-	struct berth_extract_opts o = { 0 };
+	struct berth_extract_opts o = {0};
 	struct berth_error *err = NULL;
 	char got[72];
 

@@ -3,11 +3,13 @@
 # Inflate implementations compared on ~100 MB gzip tars made locally (gzip -6): one of /usr/lib
 # (binaries, poorly compressible) and one of /usr/share (text, typical of distro layers).  Then
 # berth's whole unpack (inflate + sha256 + extraction, vfs driver) against zcat | sha256sum and
-# tar -xzf on the same files.  The figures go into docs/storage.md by hand.
+# tar -xzf on the same files.  Extraction targets live in $BENCH_DIR (default /dev/shm, so the
+# figures measure CPU work, not this machine's disk).  The figures go into docs/storage.md by hand.
 set -eu
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/berth-unpack-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
+out=$(mktemp -d "${BENCH_DIR:-/dev/shm}/berth-unpack-bench.XXXXXX")
+trap 'rm -rf "$work" "$out"' EXIT INT TERM
 cc -O2 -o "$work/inflate-bench" bench/inflate-bench.c -lz -lisal -ldeflate
 
 # The first ~100 MB of regular files under $1, as a complete tar.
@@ -36,12 +38,12 @@ for src in /usr/lib /usr/share; do
 	if [ -x build/storage-tool ]; then
 		chain=sha256:$(zcat "$work/layer.tar.gz" | sha256sum | cut -c1-64)
 		echo "berth prepare (vfs): $(for i in 1 2 3; do
-			rm -rf "$work/root"; mkdir "$work/root"
-			t build/storage-tool prepare --root "$work/root" --driver vfs \
+			rm -rf "$out/root"; mkdir "$out/root"
+			t build/storage-tool prepare --root "$out/root" --driver vfs \
 				--chain "$chain" --layer "$work/layer.tar.gz"; done | med) s"
 	fi
 	echo "tar -xzf:            $(for i in 1 2 3; do
-		rm -rf "$work/x"; mkdir "$work/x"
-		t tar -xzf "$work/layer.tar.gz" -C "$work/x"; done | med) s"
-	rm -rf "$work/x" "$work/root" "$work"/layer.tar*
+		rm -rf "$out/x"; mkdir "$out/x"
+		t tar -xzf "$work/layer.tar.gz" -C "$out/x"; done | med) s"
+	rm -rf "$out/x" "$out/root" "$work"/layer.tar*
 done

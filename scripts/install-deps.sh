@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install what berth needs to build and test, from Debian 12's archive, when missing.
 set -eu
-build="gcc make pkg-config libc6-dev libjson-c-dev libseccomp-dev libcap-dev clang clang-format valgrind"
-test="busybox-static python3-pytest iproute2 runc crun podman containerd skopeo util-linux procps"
+build="gcc make pkg-config libc6-dev libjson-c-dev libseccomp-dev libcap-dev clang clang-format valgrind
+	libarchive-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev libdeflate-dev"
+test="busybox-static zstd python3-pytest iproute2 runc crun podman containerd skopeo util-linux procps"
 missing=""
 for p in $build $test; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -40,8 +40,6 @@ struct berth_layer_reader {
 
 static int force_zlib;
 
-/* Tests use this to exercise the zlib path. */
-void berth_layer_force_zlib(int on);
 void berth_layer_force_zlib(int on)
 {
 	force_zlib = on;

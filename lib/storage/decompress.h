@@ -61,6 +61,9 @@ uint64_t berth_layer_reader_total(const struct berth_layer_reader *r);
 /* Name of the gzip backend in use ("igzip" or "zlib"), for tests and info. */
 const char *berth_layer_reader_backend(const struct berth_layer_reader *r);
 
+/* Use zlib instead of igzip for readers opened from now on (tests, fallback checks). */
+void berth_layer_force_zlib(int on);
+
 /* NULL-safe. */
 void berth_layer_reader_free(struct berth_layer_reader *r);
 

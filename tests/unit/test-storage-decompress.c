@@ -10,8 +10,6 @@
 #include "unit.h"
 #include "util/cleanup.h"
 
-void berth_layer_force_zlib(int on);
-
 /* A pseudo-random but compressible payload. */
 static char *payload(size_t len)
 {

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,180 +31,174 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 
 /* Max symlinks followed in the fallback walk, as the kernel's MAXSYMLINKS. */
 #define MAX_LINKS 40
+#define MAX_DEPTH 256
+
+/*
+ * The fallback walk, component by component with O_NOFOLLOW.  ".." pops a
+ * stack of directory fds, so it never rises above the root; a symlink is read
+ * and its target spliced in front of the rest of the path, an absolute one
+ * restarting at the root.  Each step returns WALK_ON to go on, or WALK_DONE
+ * with w->result set (an fd or -errno).
+ */
+enum { WALK_ON, WALK_DONE };
 
 struct walk {
-	char *stack; /* remaining path, consumed from the front */
-	int links;   /* symlinks followed so far */
+	char *rest;	    /* the unwalked path, consumed from the front */
+	int links;	    /* symlinks followed so far */
+	int fds[MAX_DEPTH]; /* fds[0] is the root, fds[depth] the current directory */
+	int depth;
+	int flags;
+	mode_t mode;
+	int result;
 };
 
-/*
- * Prepend @target to the unwalked rest of the path.  An absolute target
- * restarts at the root, which is the caller's job (returns 1).
- */
-static int push_link(struct walk *w, const char *target, const char *rest)
+static int done(struct walk *w, int result)
 {
-	char *n = NULL;
-
-	if (++w->links > MAX_LINKS)
-		return -ELOOP;
-	if (asprintf(&n, "%s/%s", target, rest ? rest : "") < 0)
-		return -ENOMEM;
-	free(w->stack);
-	w->stack = n;
-	return target[0] == '/';
+	w->result = result;
+	return WALK_DONE;
 }
 
-/*
- * Component-by-component resolution with O_NOFOLLOW.  ".." is tracked on a
- * stack of fds so it never rises above @rootfd; symlinks are read and
- * expanded in place, absolute ones restarting at @rootfd.
- */
+/* The path ends on the current directory ("", ".", ".."): reopen it as asked. */
+static int reopen_current(struct walk *w)
+{
+	int fd = (w->flags & O_PATH)
+		     ? fcntl(w->fds[w->depth], F_DUPFD_CLOEXEC, 3)
+		     : openat(w->fds[w->depth], ".", (w->flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+
+	return done(w, fd < 0 ? -errno : fd);
+}
+
+/* Splice the target of symlink @comp (in the current directory) into the path. */
+static int follow(struct walk *w, const char *comp)
+{
+	char target[4096];
+	ssize_t n = readlinkat(w->fds[w->depth], comp, target, sizeof(target) - 1);
+	char *spliced = NULL;
+
+	if (n < 0)
+		return done(w, -errno);
+	target[n] = '\0';
+	if (++w->links > MAX_LINKS)
+		return done(w, -ELOOP);
+	if (asprintf(&spliced, "%s/%s", target, w->rest) < 0)
+		return done(w, -ENOMEM);
+	free(w->rest);
+	w->rest = spliced;
+	if (target[0] == '/')
+		while (w->depth > 0)
+			close(w->fds[w->depth--]);
+	return WALK_ON;
+}
+
+/* A component before the last: a directory to enter or a symlink to follow. */
+static int step_inner(struct walk *w, const char *comp)
+{
+	struct stat st;
+	int fd = openat(w->fds[w->depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return done(w, -errno);
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return done(w, e);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (w->depth + 1 >= MAX_DEPTH) {
+			close(fd);
+			return done(w, -ENAMETOOLONG);
+		}
+		w->fds[++w->depth] = fd;
+		return WALK_ON;
+	}
+	close(fd);
+	return S_ISLNK(st.st_mode) ? follow(w, comp) : done(w, -ENOTDIR);
+}
+
+static bool is_link_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* The last component: open it as asked, following a symlink unless O_NOFOLLOW. */
+static int step_last(struct walk *w, const char *comp)
+{
+	bool nofollow = (w->flags & O_NOFOLLOW) != 0;
+	int fd = openat(w->fds[w->depth], comp, w->flags | O_NOFOLLOW | O_CLOEXEC, w->mode);
+
+	/* ELOOP (or ENOTDIR with O_DIRECTORY) on a symlink we are to follow. */
+	if (fd < 0 && !nofollow && (errno == ELOOP || errno == EMLINK || errno == ENOTDIR) &&
+	    is_link_at(w->fds[w->depth], comp))
+		return follow(w, comp);
+	/* O_PATH | O_NOFOLLOW opens the link itself: follow it when asked to. */
+	if (fd >= 0 && (w->flags & O_PATH) && !nofollow && is_link_at(w->fds[w->depth], comp)) {
+		close(fd);
+		return follow(w, comp);
+	}
+	return done(w, fd < 0 ? -errno : fd);
+}
+
+/* Take the next component off the path into @comp; *last when nothing follows it. */
+static int next_component(struct walk *w, char *comp, size_t size, bool *last)
+{
+	char *p = w->rest, *end;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	end = p + strcspn(p, "/");
+	len = (size_t)(end - p);
+	if (len >= size)
+		return -ENAMETOOLONG;
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	while (*end == '/')
+		end++;
+	*last = *end == '\0';
+	memmove(w->rest, end, strlen(end) + 1);
+	return 0;
+}
+
+static int walk_step(struct walk *w)
+{
+	char comp[NAME_MAX + 2];
+	bool last;
+	int ret;
+
+	if (w->rest[strspn(w->rest, "/")] == '\0')
+		return reopen_current(w);
+	ret = next_component(w, comp, sizeof(comp), &last);
+	if (ret < 0)
+		return done(w, ret);
+	if (strcmp(comp, "..") == 0 && w->depth > 0)
+		close(w->fds[w->depth--]);
+	if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
+		return last ? reopen_current(w) : WALK_ON;
+	return last ? step_last(w, comp) : step_inner(w, comp);
+}
+
 static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
-	int fds[256];
-	int depth = 0, ret = -EINVAL;
-	struct walk w = { .stack = strdup(path), .links = 0 };
+	struct walk w = { .rest = strdup(path), .flags = flags, .mode = mode };
 
-	if (w.stack == NULL)
+	if (w.rest == NULL)
 		return -ENOMEM;
-	fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (fds[0] < 0) {
-		free(w.stack);
+	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (w.fds[0] < 0) {
+		free(w.rest);
 		return -errno;
 	}
-	for (;;) {
-		char *p = w.stack, *slash, *comp;
-		bool last;
-		struct stat st;
-		int fd;
-
-		while (*p == '/')
-			p++;
-		if (*p == '\0') {
-			/* Path ends on a directory (or is empty): reopen it. */
-			if (flags & O_PATH)
-				ret = fcntl(fds[depth], F_DUPFD_CLOEXEC, 3);
-			else
-				ret = openat(fds[depth], ".",
-					     (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
-			if (ret < 0)
-				ret = -errno;
-			break;
-		}
-		slash = strchr(p, '/');
-		comp = strndup(p, slash ? (size_t)(slash - p) : strlen(p));
-		if (comp == NULL) {
-			ret = -ENOMEM;
-			break;
-		}
-		{
-			const char *q = slash;
-
-			while (q != NULL && *q == '/')
-				q++;
-			last = (q == NULL || *q == '\0');
-			memmove(w.stack, q ? q : "", strlen(q ? q : "") + 1);
-		}
-		if (strcmp(comp, ".") == 0) {
-			free(comp);
-			if (last) {
-				ret = (flags & O_PATH) ? fcntl(fds[depth], F_DUPFD_CLOEXEC, 3)
-						       : openat(fds[depth], ".", flags | O_CLOEXEC);
-				ret = ret < 0 ? -errno : ret;
-				break;
-			}
-			continue;
-		}
-		if (strcmp(comp, "..") == 0) {
-			free(comp);
-			if (depth > 0)
-				close(fds[depth--]);
-			if (last) {
-				ret = (flags & O_PATH) ? fcntl(fds[depth], F_DUPFD_CLOEXEC, 3)
-						       : openat(fds[depth], ".", flags | O_CLOEXEC);
-				ret = ret < 0 ? -errno : ret;
-				break;
-			}
-			continue;
-		}
-		if (last) {
-			fd = openat(fds[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-			if (fd < 0 && (errno == ELOOP || errno == EMLINK || errno == ENOTDIR) &&
-			    !(flags & O_NOFOLLOW) &&
-			    fstatat(fds[depth], comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISLNK(st.st_mode)) {
-				/* Last component is a symlink and we must follow it. */
-			} else if (fd >= 0 && (flags & O_PATH) && !(flags & O_NOFOLLOW) &&
-				   fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
-				   S_ISLNK(st.st_mode)) {
-				close(fd);
-				fd = -1;
-				errno = ELOOP;
-			} else {
-				ret = fd < 0 ? -errno : fd;
-				free(comp);
-				break;
-			}
-		} else {
-			fd = openat(fds[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0) {
-				ret = -errno;
-				free(comp);
-				break;
-			}
-			if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0) {
-				ret = -errno;
-				close(fd);
-				free(comp);
-				break;
-			}
-			if (S_ISDIR(st.st_mode)) {
-				if (depth + 1 >= (int)BERTH_ARRAY_SIZE(fds)) {
-					close(fd);
-					free(comp);
-					ret = -ENAMETOOLONG;
-					break;
-				}
-				fds[++depth] = fd;
-				free(comp);
-				continue;
-			}
-			if (!S_ISLNK(st.st_mode)) {
-				close(fd);
-				free(comp);
-				ret = -ENOTDIR;
-				break;
-			}
-			close(fd);
-		}
-		/* A symlink: read it and splice its target into the path. */
-		{
-			char target[4096];
-			ssize_t n = readlinkat(fds[depth], comp, target, sizeof(target) - 1);
-			char *rest = strdup(w.stack);
-
-			free(comp);
-			if (n < 0 || rest == NULL) {
-				ret = n < 0 ? -errno : -ENOMEM;
-				free(rest);
-				break;
-			}
-			target[n] = '\0';
-			ret = push_link(&w, target, rest);
-			free(rest);
-			if (ret < 0)
-				break;
-			if (ret == 1)
-				while (depth > 0)
-					close(fds[depth--]);
-		}
-	}
-	while (depth >= 0)
-		close(fds[depth--]);
-	free(w.stack);
-	if (ret < 0)
-		errno = -ret;
-	return ret;
+	while (walk_step(&w) == WALK_ON)
+		;
+	while (w.depth >= 0)
+		close(w.fds[w.depth--]);
+	free(w.rest);
+	if (w.result < 0)
+		errno = -w.result;
+	return w.result;
 }
 
 int berth_openat_in_root(int rootfd, const char *path, int flags, mode_t mode)

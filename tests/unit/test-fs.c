@@ -49,6 +49,19 @@ static void check_resolution(void)
 	CHECK_INT(berth_openat_in_root(root, "../../../secret", O_RDONLY, 0), ==, -ENOENT);
 	CHECK_INT(berth_openat_in_root(root, "slash/../secret", O_RDONLY, 0), ==, -ENOENT);
 	CHECK_INT(berth_openat_in_root(root, "loop", O_RDONLY, 0), ==, -ELOOP);
+	/* Dots, trailing slashes and chains of links resolve as the kernel would, inside. */
+	fd = berth_openat_in_root(root, "./etc/../etc/./passwd", O_RDONLY, 0);
+	CHECK(fd >= 0);
+	close(fd);
+	fd = berth_openat_in_root(root, "etc/", O_RDONLY | O_DIRECTORY, 0);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(symlinkat("l2", root, "l1") == 0);
+	CHECK(symlinkat("abs", root, "l2") == 0);
+	fd = berth_openat_in_root(root, "l1/passwd", O_RDONLY, 0);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_INT(berth_openat_in_root(root, "etc/passwd/x", O_RDONLY, 0), ==, -ENOTDIR);
 	/* O_NOFOLLOW on the last component refuses the link itself. */
 	CHECK_INT(berth_openat_in_root(root, "abs", O_RDONLY | O_NOFOLLOW, 0), ==, -ELOOP);
 	/* Creation through a link lands inside. */

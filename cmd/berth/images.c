@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "image-filter.h"
 #include "image/blobs.h"
 #include "image/gc.h"
 #include "image/images.h"
@@ -92,6 +93,8 @@ static void split_tag(const char *full, char *repo, size_t rsize, char *tag, siz
 
 struct images_flags {
 	bool all, quiet, digests, no_trunc, json;
+	char **filters;		/* --filter, applied once the store is open */
+	const char *repository; /* images [REPOSITORY[:TAG]] */
 };
 
 static void print_row(const struct berth_image *img, const char *full, const struct images_flags *f)
@@ -140,9 +143,13 @@ static int parse_images_flags(int argc, char **argv, struct images_flags *f,
 			      struct berth_error **err)
 {
 	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },	    { "quiet", no_argument, NULL, 'q' },
-		{ "digests", no_argument, NULL, 'd' },	    { "no-trunc", no_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' }, { 0 },
+		{ "all", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "digests", no_argument, NULL, 'd' },
+		{ "no-trunc", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ 0 },
 	};
 	int c;
 
@@ -166,52 +173,108 @@ static int parse_images_flags(int argc, char **argv, struct images_flags *f,
 						       "--format: only \"json\" is supported");
 			f->json = true;
 			break;
+		case 'F': {
+			size_t n = berth_strv_len(f->filters);
+			char **v = realloc(f->filters, (n + 2) * sizeof(char *));
+
+			if (v == NULL)
+				return berth_error_set(err, ENOMEM, "out of memory");
+			v[n] = optarg;
+			v[n + 1] = NULL;
+			f->filters = v;
+			break;
+		}
 		default:
 			return berth_error_set(err, EINVAL, "images: invalid flag");
 		}
 	}
+	if (optind < argc)
+		f->repository = argv[optind++];
 	if (optind < argc)
 		return berth_error_set(err, EINVAL, "images: unexpected argument \"%s\"",
 				       argv[optind]);
 	return 0;
 }
 
+static int build_filter(struct images_flags *f, struct berth_store *s, struct image_filter *flt,
+			struct berth_error **err)
+{
+	for (size_t i = 0; f->filters && f->filters[i]; i++)
+		if (image_filter_add(flt, s, f->filters[i], err) < 0)
+			return -EINVAL;
+	if (f->repository) {
+		cleanup_free char *spec = NULL;
+
+		if (asprintf(&spec, "reference=%s", f->repository) < 0 ||
+		    image_filter_add(flt, s, spec, err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_header(const struct images_flags *f)
+{
+	if (f->digests)
+		printf("%-30s %-10s %-71s %-14s %-16s %s\n", "REPOSITORY", "TAG", "DIGEST",
+		       "IMAGE ID", "CREATED", "SIZE");
+	else
+		printf("%-30s %-10s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+		       "SIZE");
+}
+
+static void print_table(struct berth_image **imgs, size_t n, const struct images_flags *f,
+			const struct image_filter *flt, struct berth_store *s)
+{
+	if (!f->quiet)
+		print_header(f);
+	for (size_t i = 0; i < n; i++) {
+		bool shown = false;
+
+		if (imgs[i]->tags[0] == NULL) {
+			if (image_filter_match(flt, s, imgs[i], NULL))
+				print_row(imgs[i], NULL, f);
+			continue;
+		}
+		for (size_t t = 0; imgs[i]->tags[t]; t++) {
+			if (!image_filter_match(flt, s, imgs[i], imgs[i]->tags[t]) ||
+			    (f->quiet && shown))
+				continue;
+			print_row(imgs[i], imgs[i]->tags[t], f);
+			shown = true;
+		}
+	}
+}
+
 int cmd_images(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	struct images_flags f = { 0 };
+	struct image_filter flt = { .dangling = -1 };
 	struct berth_image **imgs = NULL;
 	struct berth_store *s;
-	json_object *arr;
 	size_t n = 0;
+	int rc = 1;
 
 	if (parse_images_flags(argc, argv, &f, err) < 0 || cli_store(g, &s, err) < 0 ||
-	    berth_image_list(s, &imgs, &n, err) < 0)
-		return 1;
+	    build_filter(&f, s, &flt, err) < 0 || berth_image_list(s, &imgs, &n, err) < 0)
+		goto out;
 	if (f.json) {
-		arr = json_object_new_array();
+		json_object *arr = json_object_new_array();
+
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, image_json(imgs[i]));
+			if (image_filter_match(&flt, s, imgs[i], imgs[i]->tags[0]))
+				json_object_array_add(arr, image_json(imgs[i]));
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	} else {
-		if (!f.quiet)
-			printf(f.digests ? "%-30s %-10s %-71s %-14s %-16s %s\n"
-					 : "%-30s %-10s %-14s %-16s %s\n",
-			       "REPOSITORY", "TAG", f.digests ? "DIGEST" : "IMAGE ID",
-			       f.digests ? "IMAGE ID" : "CREATED", f.digests ? "CREATED" : "SIZE",
-			       f.digests ? "SIZE" : "");
-		for (size_t i = 0; i < n; i++) {
-			if (imgs[i]->tags[0] == NULL) {
-				print_row(imgs[i], NULL, &f);
-				continue;
-			}
-			for (size_t t = 0; imgs[i]->tags[t] && !(f.quiet && t > 0); t++)
-				print_row(imgs[i], imgs[i]->tags[t], &f);
-		}
+		print_table(imgs, n, &f, &flt, s);
 	}
+	rc = 0;
+out:
 	berth_image_list_free(imgs, n);
-	return 0;
+	image_filter_release(&flt);
+	free(f.filters);
+	return rc;
 }
 
 int cmd_tag(struct cli *g, int argc, char **argv, struct berth_error **err)

@@ -147,3 +147,23 @@ def test_bad_reference_refused(berth):
 def test_info_reports_driver_and_root(berth):
     out = berth("info").stdout
     assert "Storage Driver: " in out and f"Data Root: {berth.root}" in out, out
+
+
+def test_images_filters(berth, registry, tmp_path):
+    layout, _ = two_layer_image(tmp_path)
+    push_layout(layout, "v1", registry, "test/app:v1")
+    berth("pull", "-q", f"{registry.host}/test/app:v1")
+    berth("tag", f"{registry.host}/test/app:v1", "local/other:1")
+
+    def rows(*args):
+        return berth("images", *args).stdout.splitlines()[1:]
+
+    assert [r.split()[:2] for r in rows("--filter", "reference=local/*")] == [["local/other", "1"]]
+    assert [r.split()[:2] for r in rows("local/other")] == [["local/other", "1"]]
+    assert len(rows("--filter", "label=k=v")) == 2 and len(rows("--filter", "label=k")) == 2
+    assert rows("--filter", "label=k=nope") == []
+    assert rows("--filter", "dangling=true") == []
+    r = berth("images", "--filter", "colour=red", check=False)
+    assert r.returncode != 0 and "unknown filter" in r.stderr
+    r = berth("images", "--filter", "before=nosuchimage", check=False)
+    assert r.returncode != 0 and "no such image" in r.stderr

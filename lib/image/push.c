@@ -49,28 +49,34 @@ static const struct berth_registry_opts *reg_opts(const struct push *p)
 	return p->o->registry ? p->o->registry : &no_opts;
 }
 
-/* The destination: o->destination, else the source reference (which must be a name). */
+/* Without a destination the reference must be one of the image's tags (not an ID prefix). */
+static int check_tagged(struct push *p, const char *d, struct berth_error **err)
+{
+	cleanup_free char *full = berth_reference_string(p->dst);
+
+	if (full == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	for (char **t = p->img->tags; *t; t++)
+		if (strcmp(*t, full) == 0)
+			return 0;
+	return berth_error_set(err, EINVAL, "'%s' is not a tag of a local image: %s", d,
+			       "tag the image or name a destination");
+}
+
+/* The destination: o->destination, else the source reference (a tag of the image). */
 static int parse_destination(struct push *p, struct berth_error **err)
 {
 	const char *d = p->o->destination ? p->o->destination : p->o->reference;
 	int ret;
 
-	if (p->o->destination == NULL && strncmp(d, "sha256:", 7) == 0)
-		return berth_error_set(err, EINVAL,
-				       "'%s' is not a repository name: name a "
-				       "destination",
-				       d);
 	ret = berth_reference_parse(d, &p->dst, err);
 	if (ret < 0)
 		return ret;
 	if (p->dst->digest != NULL)
-		return berth_error_set(err, EINVAL,
-				       "'%s': cannot push to a digest reference, "
-				       "name a tag",
-				       d);
+		return berth_error_set(err, EINVAL, "'%s': cannot push to a digest reference", d);
 	if (p->dst->tag == NULL && (p->dst->tag = strdup(BERTH_DEFAULT_TAG)) == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	return 0;
+	return p->o->destination ? 0 : check_tagged(p, d, err);
 }
 
 /* A repository of the destination's registry whose repo digest names this image. */

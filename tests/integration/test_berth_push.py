@@ -126,6 +126,10 @@ def test_push_errors_leave_store_untouched(berth, registry, tmp_path):
     assert r.returncode == 1 and "no such image" in r.stderr, r.stderr
     r = berth("push", src, f"{registry.host}/x@sha256:" + "0" * 64, check=False)
     assert r.returncode == 1 and "digest reference" in r.stderr, r.stderr
+    image_id = json.loads(berth("image", "inspect", src).stdout)[0]["Id"]
+    for name in (image_id, image_id[7:19]):
+        r = berth("push", name, check=False)
+        assert r.returncode == 1 and "is not a tag of a local image" in r.stderr, r.stderr
     r = berth("push", "--bogus", src, check=False)
     assert r.returncode == 1 and "invalid flag" in r.stderr
     assert (sorted(os.listdir(berth.root / "images")),

@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 
 #include "image/store.h"
+#include "registry/client.h"
+#include "registry/config.h"
 #include "util/error.h"
 
 /* Global options of `berth`. */
@@ -25,7 +27,18 @@ struct command {
 /* The store of the data root, opened once. */
 int cli_store(struct cli *g, struct berth_store **out, struct berth_error **err);
 
+/* Registry options with the loaded registries config (registry-opts.c). */
+struct cli_registry {
+	struct berth_registry_config *config;
+	struct berth_registry_opts opts; /* .config points into this struct's config */
+};
+int cli_registry_opts(struct cli_registry *r, struct berth_error **err);
+void cli_registry_release(struct cli_registry *r);
+
 int cmd_pull(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_push(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_login(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_logout(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_images(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_tag(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_rmi(struct cli *g, int argc, char **argv, struct berth_error **err);

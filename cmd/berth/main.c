@@ -11,6 +11,9 @@
 
 static const struct command commands[] = {
 	{ "pull", cmd_pull, "pull [-q] [--platform OS/ARCH[/VARIANT]] NAME[:TAG|@DIGEST]" },
+	{ "push", cmd_push, "push [-q] NAME[:TAG] [DESTINATION]" },
+	{ "login", cmd_login, "login [-u USER] [-p PASS | --password-stdin] [SERVER]" },
+	{ "logout", cmd_logout, "logout [SERVER]" },
 	{ "images", cmd_images, "images [-a] [-q] [--digests] [--no-trunc] [--format json]" },
 	{ "tag", cmd_tag, "tag SOURCE TARGET" },
 	{ "rmi", cmd_rmi, "rmi [-f] IMAGE..." },

@@ -82,6 +82,7 @@ int cmd_pull(struct cli *g, int argc, char **argv, struct berth_error **err)
 	};
 	struct berth_pull_opts o = { .events = &ev };
 	struct berth_image *img = NULL;
+	struct cli_registry reg;
 	struct berth_store *s;
 	int c, ret;
 
@@ -97,9 +98,11 @@ int cmd_pull(struct cli *g, int argc, char **argv, struct berth_error **err)
 		return berth_error_set(err, EINVAL, "usage: berth pull [-q] [--platform P] NAME"),
 		       1;
 	o.reference = argv[optind];
-	if (cli_store(g, &s, err) < 0)
+	if (cli_store(g, &s, err) < 0 || cli_registry_opts(&reg, err) < 0)
 		return 1;
+	o.registry = &reg.opts;
 	ret = berth_image_pull(s, &o, &img, err);
+	cli_registry_release(&reg);
 	if (v.bar) {
 		berth_progress_finish(v.bar);
 		berth_progress_free(v.bar);

@@ -74,8 +74,11 @@ static int reachable(struct berth_store *s, struct set *blobs, struct set *chain
 	berth_image_list_free(v, n);
 	if (ret < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	qsort(blobs->v, blobs->n, sizeof(char *), cmp);
-	qsort(chains->v, chains->n, sizeof(char *), cmp);
+	/* qsort(NULL, 0, ...) is undefined: an empty store has nothing to sort. */
+	if (blobs->n > 0)
+		qsort(blobs->v, blobs->n, sizeof(char *), cmp);
+	if (chains->n > 0)
+		qsort(chains->v, chains->n, sizeof(char *), cmp);
 	return 0;
 }
 

@@ -111,7 +111,9 @@ else
 	elapsed=$(($(date +%s) - start))
 	if [ -x build-asan/berth-runc ] && [ "$elapsed" -lt $((budget / 2)) ]; then
 		pytest_run "integration (build-asan/berth-runc, not slow)" \
-			BERTH_RUNC="$PWD/build-asan/berth-runc" ASAN_OPTIONS=detect_leaks=0 \
+			BERTH_RUNC="$PWD/build-asan/berth-runc" BERTH="$PWD/build-asan/berth" \
+			BERTH_REGISTRY_CLI="$PWD/build-asan/registry-cli" \
+			BERTH_STORAGE_TOOL="$PWD/build-asan/storage-tool" ASAN_OPTIONS=detect_leaks=0 \
 			$PY -m pytest -q -p no:cacheprovider -m "not slow" tests/integration
 	else
 		echo "check: ASan integration pass skipped (elapsed ${elapsed}s, budget ${budget}s)"

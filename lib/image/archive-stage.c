@@ -53,18 +53,59 @@ static int clean_name(const char *raw, char **out, struct berth_error **err)
 	return 0;
 }
 
-/* A link target: hard links name archive paths, symlinks are relative to the entry's dir. */
+/*
+ * A link target, resolved lexically inside the archive: ".." pops a
+ * component (docker-archives link layer.tar to "../<id>.tar"), and one that
+ * would climb above the archive root is refused.  Nothing is ever looked up
+ * on disk, so a link cannot reach outside the archive.
+ */
+static int resolve_link(const char *path, char **out, struct berth_error **err)
+{
+	cleanup_free char *res = calloc(1, strlen(path) + 1);
+	size_t len = 0;
+
+	if (res == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	for (const char *c = path; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (len == 0)
+				return berth_error_set(err, EINVAL,
+						       "link target \"%s\" leaves the "
+						       "archive",
+						       path);
+			while (len > 0 && res[len - 1] != '/')
+				len--;
+			len -= len > 0;
+		} else if (n > 0 && !(n == 1 && c[0] == '.')) {
+			if (len > 0)
+				res[len++] = '/';
+			memcpy(res + len, c, n);
+			len += n;
+		}
+		res[len] = '\0';
+		c += n + (c[n] == '/');
+	}
+	*out = steal_ptr(&res);
+	return 0;
+}
+
+/* Hard links name archive paths, symlinks are relative to the entry's directory. */
 static int link_target(const char *name, const char *target, bool hard, char **out,
 		       struct berth_error **err)
 {
 	cleanup_free char *joined = NULL;
 	const char *slash = strrchr(name, '/');
 
-	if (hard || slash == NULL || target[0] == '/')
-		return clean_name(target, out, err);
+	if (target[0] == '/' || strlen(target) > STAGE_MAX_NAME)
+		return berth_error_set(err, EINVAL, "link target \"%s\": absolute or too long",
+				       target);
+	if (hard || slash == NULL)
+		return resolve_link(target, out, err);
 	if (asprintf(&joined, "%.*s/%s", (int)(slash - name), name, target) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	return clean_name(joined, out, err);
+	return resolve_link(joined, out, err);
 }
 
 static bool known(const struct stage *st, const char *name)

@@ -112,12 +112,12 @@ def test_save_several_load_into_fresh_root(berth, registry, tmp_path, fmt):
         assert r.stdout.count("Loaded image: ") == 3, r.stdout
         assert ids_and_tags(fresh) == ids_and_tags(berth)
         assert snapshot_trees(fresh) == snapshot_trees(berth)
-        if fmt == "oci":
-            assert state(fresh)[0] == state(berth)[0]
+        if fmt == "oci":  # blobs as stored: the same rows (order follows load time)
+            assert sorted(state(fresh)[0].splitlines()) == sorted(state(berth)[0].splitlines())
         # Loading again changes nothing.
         before = state(fresh)
         fresh("load", "-i", str(out))
-        assert state(fresh)[0] == before[0]
+        assert sorted(state(fresh)[0].splitlines()) == sorted(before[0].splitlines())
     finally:
         shutil.rmtree(fresh.root, ignore_errors=True)
 

@@ -45,6 +45,11 @@ int cmd_rmi(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_image(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_inspect(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_info(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_save(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_load(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_import(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_history(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_system(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_version(struct cli *g, int argc, char **argv, struct berth_error **err);
 
 struct berth_gc_hooks;

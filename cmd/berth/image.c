@@ -78,12 +78,15 @@ int cmd_image(struct cli *g, int argc, char **argv, struct berth_error **err)
 		{ "ls", cmd_images, NULL },	  { "list", cmd_images, NULL },
 		{ "inspect", cmd_inspect, NULL }, { "rm", cmd_rmi, NULL },
 		{ "tag", cmd_tag, NULL },	  { "pull", cmd_pull, NULL },
-		{ "prune", prune, NULL },
+		{ "prune", prune, NULL },	  { "save", cmd_save, NULL },
+		{ "load", cmd_load, NULL },	  { "import", cmd_import, NULL },
+		{ "history", cmd_history, NULL },
 	};
 
 	if (argc < 2)
 		return berth_error_set(err, EINVAL,
-				       "usage: berth image ls|inspect|rm|tag|pull|prune"),
+				       "usage: berth image "
+				       "ls|inspect|rm|tag|pull|prune|save|load|import|history"),
 		       1;
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(subs); i++)
 		if (strcmp(argv[1], subs[i].name) == 0) {

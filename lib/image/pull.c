@@ -13,8 +13,7 @@
 #include "image/manifest.h"
 #include "image/platform.h"
 #include "image/reference.h"
-#include "storage/extract.h"
-#include "storage/snapshot.h"
+#include "image/unpack.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
 
@@ -179,44 +178,12 @@ static int load_config(struct pull *p, struct berth_error **err)
 	return 0;
 }
 
-/* Unpack each layer into its snapshot (once), checking its DiffID against the config. */
-static int unpack(struct pull *p, int driver, struct berth_error **err)
+static void unpacked(void *ctx, size_t index, const char *digest)
 {
-	size_t n = p->m->n_layers;
-	cleanup_free char(*chain)[BERTH_DIGEST_BUF] = calloc(n ? n : 1, BERTH_DIGEST_BUF);
-	const struct berth_pull_events *ev = p->o->events;
-	int ret;
+	const struct berth_pull_events *ev = ctx;
 
-	if (chain == NULL)
-		return berth_error_set(err, ENOMEM, "out of memory");
-	ret = berth_chain_ids(p->config->diff_ids, n, chain, err);
-	for (size_t i = 0; ret == 0 && i < n; i++) {
-		const struct berth_descriptor *d = &p->m->layers[i];
-		struct berth_extract_opts xo = {
-			.name = d->digest,
-			.allow_devices = berth_storage_devices_allowed(),
-			.chown = true,
-		};
-		cleanup_close int fd = -1;
-		char diffid[BERTH_DIGEST_BUF] = "";
-
-		if (berth_snapshot_exists(berth_store_rootfd(p->s), driver, chain[i]))
-			continue;
-		fd = berth_blob_open(p->s, d->digest, err);
-		if (fd < 0)
-			return fd;
-		ret = berth_snapshot_prepare(berth_store_rootfd(p->s), driver,
-					     i ? chain[i - 1] : NULL, chain[i], fd, d->media_type,
-					     &xo, diffid, err);
-		if (ret == 0 && strcmp(diffid, p->config->diff_ids[i]) != 0)
-			ret = berth_error_set(err, EBADMSG,
-					      "layer %s: its content (diff ID %s) is not the "
-					      "config's %s",
-					      d->digest, diffid, p->config->diff_ids[i]);
-		if (ret == 0 && ev && ev->unpacked)
-			ev->unpacked(ev->ctx, i, d->digest);
-	}
-	return ret;
+	if (ev && ev->unpacked)
+		ev->unpacked(ev->ctx, index, digest);
 }
 
 static int pull_steps(struct pull *p, struct berth_image **out, struct berth_error **err)
@@ -224,7 +191,7 @@ static int pull_steps(struct pull *p, struct berth_image **out, struct berth_err
 	cleanup_free const struct berth_descriptor **want = NULL;
 	cleanup_free char *name = NULL;
 	size_t n = 0;
-	int driver, ret;
+	int ret;
 
 	if ((ret = berth_registry_open(p->ref->domain, p->o->registry ? p->o->registry : &no_opts,
 				       &p->reg, err)) < 0 ||
@@ -235,8 +202,8 @@ static int pull_steps(struct pull *p, struct berth_image **out, struct berth_err
 		return berth_error_set(err, ENOMEM, "out of memory");
 	plan(p, want, &n);
 	if ((ret = download(p, want, n, err)) < 0 || (ret = load_config(p, err)) < 0 ||
-	    (ret = berth_store_driver(p->s, &driver, err)) < 0 ||
-	    (ret = unpack(p, driver, err)) < 0)
+	    (ret = berth_image_unpack(p->s, p->m->layers, p->m->n_layers, p->config->diff_ids,
+				      unpacked, (void *)p->o->events, err)) < 0)
 		return ret;
 	name = berth_reference_string(p->ref);
 	return berth_image_add(p->s,

@@ -3,6 +3,7 @@
 #include "image/pull.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,14 +15,18 @@
 #include "image/platform.h"
 #include "image/reference.h"
 #include "image/unpack.h"
+#include "storage/snapshot.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
+#include "util/json.h"
 
 /*
  * pull: registry → verified blobs in the store → snapshots → image record.
  * Each step leaves the store consistent: blobs are committed only once their
  * digest is verified, snapshots appear whole or not at all, and the record and
- * tag come last.
+ * tag come last.  Manifests are kept in memory until everything else is in;
+ * a pull that fails (a tampered blob, a lying config) removes the blobs and
+ * snapshots it added, so the store is as it was before.
  */
 
 struct pull {
@@ -33,11 +38,20 @@ struct pull {
 	char manifest[BERTH_DIGEST_BUF];
 	struct berth_manifest *m;
 	struct berth_image_config *config;
+	struct {
+		char *body;
+		size_t len;
+		char digest[BERTH_DIGEST_BUF];
+	} pending[2]; /* the index and the manifest, stored last */
+	size_t n_pending;
+	char (*fresh)[BERTH_DIGEST_BUF]; /* blobs this pull committed */
+	size_t n_fresh;
+	char **snapshots_before; /* chain IDs present before unpacking */
 };
 
 static const struct berth_registry_opts no_opts;
 
-/* Fetch a manifest (by tag or digest), store it, parse it. */
+/* Fetch a manifest (by tag or digest) and parse it; it is stored once the pull succeeds. */
 static int fetch_manifest(struct pull *p, const char *ref, char digest[BERTH_DIGEST_BUF],
 			  struct berth_manifest **m, struct berth_error **err)
 {
@@ -53,7 +67,54 @@ static int fetch_manifest(struct pull *p, const char *ref, char digest[BERTH_DIG
 		return ret;
 	if ((ret = berth_manifest_parse(body, len, type, m, err)) < 0)
 		return berth_error_prefix(err, "manifest %s", got);
-	return berth_blob_put(p->s, body, len, got, digest, err);
+	if ((ret = berth_digest_check(got, err)) < 0 || p->n_pending == 2)
+		return ret < 0 ? ret : berth_error_set(err, EINVAL, "too many nested manifests");
+	snprintf(digest, BERTH_DIGEST_BUF, "%s", got);
+	snprintf(p->pending[p->n_pending].digest, BERTH_DIGEST_BUF, "%s", got);
+	p->pending[p->n_pending].len = len;
+	p->pending[p->n_pending++].body = steal_ptr(&body);
+	return 0;
+}
+
+static int store_manifests(struct pull *p, struct berth_error **err)
+{
+	for (size_t i = 0; i < p->n_pending; i++) {
+		bool had = berth_blob_exists(p->s, p->pending[i].digest);
+		int ret = berth_blob_put(p->s, p->pending[i].body, p->pending[i].len,
+					 p->pending[i].digest, NULL, err);
+
+		if (ret < 0)
+			return ret;
+		if (!had)
+			snprintf(p->fresh[p->n_fresh++], BERTH_DIGEST_BUF, "%s",
+				 p->pending[i].digest);
+	}
+	return 0;
+}
+
+/* Undo a failed pull: the blobs it committed and the snapshots it made go. */
+static void roll_back(struct pull *p)
+{
+	cleanup_strv char **now = NULL;
+	struct berth_error *e = NULL;
+	int rootfd = berth_store_rootfd(p->s);
+
+	for (size_t i = 0; p->fresh && i < p->n_fresh; i++) {
+		berth_blob_remove(p->s, p->fresh[i], &e);
+		berth_error_clear(&e);
+	}
+	if (p->snapshots_before == NULL || berth_snapshot_list(rootfd, &now, &e) < 0) {
+		berth_error_free(e);
+		return;
+	}
+	for (size_t i = 0; now[i] != NULL; i++) {
+		bool old = false;
+
+		for (size_t j = 0; p->snapshots_before[j] != NULL && !old; j++)
+			old = strcmp(now[i], p->snapshots_before[j]) == 0;
+		if (!old && berth_snapshot_remove(rootfd, now[i], &e) < 0)
+			berth_error_clear(&e);
+	}
 }
 
 /* The image manifest: the reference's, or the one an index lists for our platform. */
@@ -134,6 +195,8 @@ static int download(struct pull *p, const struct berth_descriptor **want, size_t
 			ret = berth_blob_writer_commit(dl[i].w, dl[i].digest, err);
 		else
 			berth_blob_writer_abort(dl[i].w);
+		if (ret == 0)
+			snprintf(p->fresh[p->n_fresh++], BERTH_DIGEST_BUF, "%s", dl[i].digest);
 	}
 	return ret;
 }
@@ -198,12 +261,15 @@ static int pull_steps(struct pull *p, struct berth_image **out, struct berth_err
 	    (ret = resolve(p, err)) < 0)
 		return ret;
 	want = calloc(p->m->n_layers + 1, sizeof(*want));
-	if (want == NULL)
+	p->fresh = calloc(p->m->n_layers + 3, BERTH_DIGEST_BUF);
+	if (want == NULL || p->fresh == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	plan(p, want, &n);
 	if ((ret = download(p, want, n, err)) < 0 || (ret = load_config(p, err)) < 0 ||
+	    (ret = berth_snapshot_list(berth_store_rootfd(p->s), &p->snapshots_before, err)) < 0 ||
 	    (ret = berth_image_unpack(p->s, p->m->layers, p->m->n_layers, p->config->diff_ids,
-				      unpacked, (void *)p->o->events, err)) < 0)
+				      unpacked, (void *)p->o->events, err)) < 0 ||
+	    (ret = store_manifests(p, err)) < 0)
 		return ret;
 	name = berth_reference_string(p->ref);
 	return berth_image_add(p->s,
@@ -228,10 +294,16 @@ int berth_image_pull(struct berth_store *s, const struct berth_pull_opts *o,
 	ret = berth_store_lease(s, err);
 	if (ret == 0) {
 		ret = pull_steps(&p, out, err);
+		if (ret < 0)
+			roll_back(&p);
 		berth_store_unlease(s);
 	}
 	if (ret < 0)
 		berth_error_prefix(err, "pull %s", o->reference);
+	for (size_t i = 0; i < p.n_pending; i++)
+		free(p.pending[i].body);
+	free(p.fresh);
+	berth_strv_free(p.snapshots_before);
 	berth_image_config_free(p.config);
 	berth_manifest_free(p.m);
 	berth_registry_free(p.reg);

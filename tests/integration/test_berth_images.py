@@ -167,3 +167,39 @@ def test_images_filters(berth, registry, tmp_path):
     assert r.returncode != 0 and "unknown filter" in r.stderr
     r = berth("images", "--filter", "before=nosuchimage", check=False)
     assert r.returncode != 0 and "no such image" in r.stderr
+
+
+def store_listing(root):
+    """Every file under the data root with its content hash (locks and tmp/ aside)."""
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            p = os.path.join(dirpath, name)
+            rel = os.path.relpath(p, root)
+            if rel.startswith("tmp") or name.endswith("lock"):
+                continue
+            out[rel] = hashlib.sha256(open(p, "rb").read()).hexdigest() if os.path.isfile(p) else None
+    return out
+
+
+def test_tampered_layer_leaves_store_unchanged(berth, registry, tmp_path):
+    from registry_helpers import Proxy
+    layout, _ = two_layer_image(tmp_path)
+    push_layout(layout, "v1", registry, "test/app:v1")
+    # A first image in the store, so "unchanged" has something to compare.
+    other = tmp_path / "other"
+    oci_layout(other, "v1", [busybox_layer()])
+    push_layout(other, "v1", registry, "test/base:v1")
+    berth("pull", "-q", f"{registry.host}/test/base:v1")
+    before = store_listing(berth.root)
+    idx = json.load(open(layout / "index.json"))
+    man = json.load(open(layout / "blobs" / "sha256" / idx["manifests"][0]["digest"][7:]))
+    top = man["layers"][1]["digest"]
+    proxy = Proxy(registry.host)
+    try:
+        proxy.tamper[f"/v2/test/app/blobs/{top}"] = b"\x1f\x8b" + b"\0" * (man["layers"][1]["size"] - 2)
+        r = berth("pull", f"{proxy.host}/test/app:v1", check=False)
+    finally:
+        proxy.close()
+    assert r.returncode != 0 and top[7:19] in r.stderr or "digest" in r.stderr, r.stderr
+    assert store_listing(berth.root) == before

@@ -13,6 +13,7 @@
 #   RUNS       runs of each tool per image (default 5)
 #   IMAGES     which images (default "big debian")
 #   BENCH_DIR  where the stores and extraction targets go (default /var/tmp: this machine's disk)
+#              Every run keeps its tree until the end (see pull_bench.py): RUNS=5 needs ~15 GB.
 #   BERTH      the berth binary (default build/berth)
 #   CACHE      the debootstrap rootfs and the layers built once (default /var/cache/berth-bench)
 #   MIRROR     the Debian mirror for debootstrap (default: the first URIs of /etc/apt/sources.list*)
@@ -53,7 +54,7 @@ cleanup() {
 	[ -f "$work/registry.pid" ] && kill "$(cat "$work/registry.pid")" 2>/dev/null || true
 	for r in "$work"/podman-*; do
 		[ -d "$r" ] || continue
-		podman --root "$r/root" --runroot "$r/run" --tmpdir "$r/tmp" system reset -f >/dev/null 2>&1 || true
+		podman --root "$r/root" --runroot "$r/run" --tmpdir "$r/tmp" --storage-driver overlay system reset -f >/dev/null 2>&1 || true
 		grep -F " $r/" /proc/self/mounts | cut -d' ' -f2 | sort -r | while read -r m; do
 			umount -l "$m" 2>/dev/null || true
 		done

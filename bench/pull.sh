@@ -50,16 +50,20 @@ if [ ! -s "$CACHE/debian-minbase.tar" ] && echo "$IMAGES" | grep -qw debian; the
 fi
 
 work=$(mktemp -d "$bench_dir/berth-pull-bench.XXXXXX")
+RUNROOTS=$(mktemp -d /tmp/bpr.XXXXXX) # podman: a runroot of at most 50 characters
+export RUNROOTS
 cleanup() {
 	[ -f "$work/registry.pid" ] && kill "$(cat "$work/registry.pid")" 2>/dev/null || true
 	for r in "$work"/podman-*; do
 		[ -d "$r" ] || continue
-		podman --root "$r/root" --runroot "$r/run" --tmpdir "$r/tmp" --storage-driver overlay system reset -f >/dev/null 2>&1 || true
-		grep -F " $r/" /proc/self/mounts | cut -d' ' -f2 | sort -r | while read -r m; do
+		run="$RUNROOTS/$(basename "$r")"
+		podman --root "$r/root" --runroot "$run" --tmpdir "$r/tmp" --storage-driver overlay \
+			system reset -f >/dev/null 2>&1 || true
+		grep -E " ($r|$run)/" /proc/self/mounts | cut -d' ' -f2 | sort -r | while read -r m; do
 			umount -l "$m" 2>/dev/null || true
 		done
 	done
-	rm -rf "$work"
+	rm -rf "$work" "$RUNROOTS"
 }
 trap cleanup EXIT INT TERM
 cc -O2 -static -o "$work/measure" "$repo/bench/measure.c" 2>/dev/null ||

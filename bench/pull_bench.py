@@ -190,8 +190,10 @@ def measure(cmd, env=None):
 
 
 def podman_cmd(d, *args):
-    """Same layout as pull.sh's cleanup uses for `system reset`."""
-    return ["podman", "--root", f"{d}/root", "--runroot", f"{d}/run", "--tmpdir", f"{d}/tmp",
+    """Same layout as pull.sh's cleanup uses for `system reset`.  podman refuses a runroot
+    longer than 50 characters: those live under RUNROOTS (a short /tmp directory)."""
+    run = os.path.join(os.environ["RUNROOTS"], os.path.basename(d))
+    return ["podman", "--root", f"{d}/root", "--runroot", run, "--tmpdir", f"{d}/tmp",
             "--storage-driver", "overlay", "--cgroup-manager", "cgroupfs",
             "--events-backend", "file", *args]
 
@@ -222,6 +224,8 @@ def bench(image, ref, layers):
         for t, (name, cmd) in enumerate(ts):
             # podman-* so that pull.sh's cleanup resets podman's stores (and any mounts).
             d = os.path.join(WORK, f"podman-{image}-{i}" if t == 1 else f"run-{image}-{t}-{i}")
+            if t == 1:
+                os.makedirs(os.path.join(os.environ["RUNROOTS"], os.path.basename(d)))
             os.makedirs(d)
             sh("sync")
             wall, cpu = measure(cmd(d))

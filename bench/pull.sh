@@ -17,6 +17,7 @@
 #   BERTH      the berth binary (default build/berth)
 #   CACHE      the debootstrap rootfs and the layers built once (default /var/cache/berth-bench)
 #   MIRROR     the Debian mirror for debootstrap (default: the first URIs of /etc/apt/sources.list*)
+#   SETTLE     seconds to wait before timing, so that earlier deletions age out (default 31)
 # Needs root (podman and berth store layers with their owners), docker-registry, skopeo, podman,
 # debootstrap.
 set -eu

@@ -2,7 +2,7 @@
 """The body of bench/pull.sh: build the images, run the registry, time the pulls.
 
 argv[1] is the work directory pull.sh made (and removes); it holds bench/measure.c built as
-`measure`.  Environment: BERTH, RUNS, IMAGES, CACHE (see pull.sh).
+`measure`.  Environment: BERTH, RUNS, IMAGES, CACHE, SETTLE, RUNROOTS (see pull.sh).
 """
 import hashlib
 import json
@@ -257,7 +257,7 @@ def main():
     # Let the inodes deleted so far (layouts, earlier benchmarks) age past ext4's
     # recently-deleted window before anything is timed.
     sh("sync")
-    time.sleep(31)
+    time.sleep(float(os.environ.get("SETTLE", "31")))
     for image in IMAGES:
         bench(image, refs[image], all_layers[image])
 

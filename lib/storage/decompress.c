@@ -88,7 +88,7 @@ static int fill(struct berth_layer_reader *r, struct berth_error **err)
 		return berth_error_errno(err, "layer %s: read", r->name);
 	if (n == 0)
 		r->in_eof = 1;
-	if (n > 0 && EVP_DigestUpdate(r->blob_md, r->in, n) != 1)
+	if (n > 0 && r->blob_md != NULL && EVP_DigestUpdate(r->blob_md, r->in, n) != 1)
 		return berth_error_set(err, EIO, "layer %s: sha256 failed", r->name);
 	r->in_pos = 0;
 	r->in_len = n;
@@ -332,12 +332,22 @@ static void hex_digest(EVP_MD_CTX *md, char *out)
 		snprintf(out + 7 + 2 * i, 3, "%02x", bin[i]);
 }
 
+void berth_layer_reader_no_blob_digest(struct berth_layer_reader *r)
+{
+	EVP_MD_CTX_free(r->blob_md);
+	r->blob_md = NULL;
+}
+
 int berth_layer_reader_finish(struct berth_layer_reader *r, char *diffid, char *blob_digest,
 			      struct berth_error **err)
 {
-	cleanup_free char *scratch = malloc(IN_CHUNK);
+	cleanup_free char *scratch = NULL;
 	ssize_t n;
 
+	if (blob_digest != NULL && r->blob_md == NULL)
+		return berth_error_set(err, EINVAL, "layer %s: the blob digest was not computed",
+				       r->name);
+	scratch = malloc(IN_CHUNK);
 	if (scratch == NULL)
 		return berth_error_set(err, ENOMEM, "layer %s: out of memory", r->name);
 	while ((n = berth_layer_reader_read(r, scratch, IN_CHUNK, err)) > 0)

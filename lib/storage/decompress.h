@@ -55,6 +55,12 @@ ssize_t berth_layer_reader_read(struct berth_layer_reader *r, void *buf, size_t 
 int berth_layer_reader_finish(struct berth_layer_reader *r, char *diffid, char *blob_digest,
 			      struct berth_error **err);
 
+/*
+ * Do not hash the compressed bytes (the caller verified the blob already, as
+ * the blob store does on commit): finish() then refuses a @blob_digest.
+ */
+void berth_layer_reader_no_blob_digest(struct berth_layer_reader *r);
+
 /* Uncompressed bytes produced so far. */
 uint64_t berth_layer_reader_total(const struct berth_layer_reader *r);
 

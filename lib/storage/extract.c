@@ -282,8 +282,11 @@ int berth_layer_extract(int dirfd, int blob_fd, const char *media_type, const ch
 	int ret;
 
 	ret = berth_layer_reader_open(blob_fd, media_type, name, opts->max_total, &x.reader, err);
-	if (ret == 0)
+	if (ret == 0) {
+		/* Only the DiffID is reported: hashing the compressed bytes again is wasted. */
+		berth_layer_reader_no_blob_digest(x.reader);
 		ret = run(&x, diffid, err);
+	}
 	extract_release(&x);
 	return ret;
 }

@@ -173,3 +173,24 @@ BERTH_TEST(storage_reader_multi_member)
 	}
 	berth_layer_force_zlib(0);
 }
+
+/* Without the blob digest the DiffID is the same, and asking for the digest is refused. */
+BERTH_TEST(storage_reader_no_blob_digest)
+{
+	size_t len = 1 << 20, blen = 0;
+	cleanup_free char *raw = payload(len);
+	cleanup_close int fd = storage_blob(raw, len, 'g', &blen);
+	struct berth_layer_reader *r = NULL;
+	struct berth_error *err = NULL;
+	char diffid[72], digest[72], want[72];
+
+	CHECK_OK(berth_layer_reader_open(fd, NULL, "L", 0, &r, &err), &err);
+	berth_layer_reader_no_blob_digest(r);
+	CHECK_INT(berth_layer_reader_finish(r, diffid, digest, &err), ==, -EINVAL);
+	berth_error_free(err);
+	err = NULL;
+	CHECK_OK(berth_layer_reader_finish(r, diffid, NULL, &err), &err);
+	storage_sha256(raw, len, want);
+	CHECK_STR(diffid, want);
+	berth_layer_reader_free(r);
+}

@@ -121,7 +121,8 @@ clean:
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/oci/*.c) lib/registry/challenge.c \
-	lib/registry/config.c)
+	lib/registry/config.c lib/image/reference.c lib/image/manifest.c lib/image/platform.c \
+	lib/image/config.c lib/image/chain.c)
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -132,7 +133,7 @@ fuzz:
 
 $(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/libberth.a
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
 
 .PRECIOUS: $(FUZZ_OBJ)
 -include $(FUZZ_OBJ:.o=.d)

@@ -203,3 +203,27 @@ def test_tampered_layer_leaves_store_unchanged(berth, registry, tmp_path):
         proxy.close()
     assert r.returncode != 0 and top[7:19] in r.stderr or "digest" in r.stderr, r.stderr
     assert store_listing(berth.root) == before
+
+
+def test_image_prune_and_system_df(berth, registry, tmp_path):
+    layout, _ = two_layer_image(tmp_path)
+    push_layout(layout, "v1", registry, "test/app:v1")
+    other = tmp_path / "other"
+    oci_layout(other, "v1", [busybox_layer()])
+    push_layout(other, "v1", registry, "test/base:v1")
+    berth("pull", "-q", f"{registry.host}/test/app:v1")
+    berth("pull", "-q", f"{registry.host}/test/base:v1")
+    df = berth("system", "df").stdout.splitlines()
+    assert df[0].split()[:2] == ["TYPE", "TOTAL"] and df[1].split()[:2] == ["Images", "2"], df
+    # Untagging the base image makes it dangling: prune removes it and what only it used.
+    before_blobs = set(os.listdir(berth.root / "blobs" / "sha256"))
+    berth("image", "rm", f"{registry.host}/test/base:v1")
+    r = berth("image", "prune")
+    assert "Total reclaimed" in r.stdout
+    assert len(berth("images", "-q").stdout.split()) == 1
+    after_blobs = set(os.listdir(berth.root / "blobs" / "sha256"))
+    assert after_blobs < before_blobs
+    # prune -a removes every image; nothing is left.
+    berth("image", "prune", "-a")
+    assert berth("images", "-q").stdout.strip() == ""
+    assert not os.listdir(berth.root / "blobs" / "sha256")

@@ -227,3 +227,29 @@ def test_image_prune_and_system_df(berth, registry, tmp_path):
     berth("image", "prune", "-a")
     assert berth("images", "-q").stdout.strip() == ""
     assert not os.listdir(berth.root / "blobs" / "sha256")
+
+
+def test_pull_progress_on_a_terminal(berth, registry, tmp_path):
+    # On a terminal: one line per layer redrawn in place (ANSI), with a bar and sizes.
+    import pty
+    layout, _ = two_layer_image(tmp_path)
+    push_layout(layout, "v1", registry, "test/app:v1")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([BERTH, "--root", str(berth.root), "pull", f"{registry.host}/test/app:v1"],
+                         stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert p.wait(timeout=60) == 0, out
+    text = out.decode(errors="replace")
+    assert "\x1b[" in text, text                   # redrawn in place
+    assert "Pull complete" in text and "Digest: sha256:" in text, text
+    assert "MB" in text or "kB" in text, text      # sizes in Docker's units

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -44,6 +45,25 @@ static int copy_all(int out, int in, off_t size)
 		done += n;
 	}
 	return 0;
+}
+
+/*
+ * F_SEAL_WRITE fails with EBUSY while something (page migration, compaction
+ * under memory pressure) holds a transient reference to one of the memfd's
+ * pages; the kernel waits a little, then gives up.  Try again for a while.
+ */
+static int add_seals(int fd)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 50; i++) {
+		if (fcntl(fd, F_ADD_SEALS, SEALS) == 0)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
 }
 
 /*
@@ -98,7 +118,7 @@ int berth_sealed_exe_ensure(char **argv, struct berth_error **err)
 		errno = -ret;
 		return berth_error_errno(err, "copy /proc/self/exe");
 	}
-	if (fcntl(mem, F_ADD_SEALS, SEALS) < 0)
+	if (add_seals(mem) < 0)
 		return berth_error_errno(err, "seal the runtime copy");
 	fexecve(mem, argv, environ);
 	return berth_error_errno(err, "re-exec from the sealed copy");

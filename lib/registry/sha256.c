@@ -2,53 +2,40 @@
 #include "registry/sha256.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
 int reg_sha256_init(struct reg_sha256 *h, struct berth_error **err)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-
-	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(c);
-		return berth_error_set(err, ENOMEM, "sha256: cannot initialise OpenSSL digest");
-	}
-	h->ctx = c;
-	return 0;
+	return berth_sha256_init(&h->h, err);
 }
 
 void reg_sha256_update(struct reg_sha256 *h, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(h->ctx, buf, len);
+	/* EVP's update only fails on a broken context, which init rules out. */
+	berth_sha256_update(&h->h, buf, len, NULL);
 }
 
 void reg_sha256_final(struct reg_sha256 *h, char *out)
 {
-	unsigned char md[32];
-	unsigned int n = 0;
+	char d[BERTH_DIGEST_BUF] = "";
 
-	EVP_DigestFinal_ex(h->ctx, md, &n);
-	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
-	reg_sha256_release(h);
+	berth_sha256_final(&h->h, d, NULL);
+	memcpy(out, d, REG_DIGEST_LEN + 1);
 }
 
 void reg_sha256_release(struct reg_sha256 *h)
 {
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
+	berth_sha256_release(&h->h);
 }
 
 int reg_sha256_digest(const void *buf, size_t len, char *out, struct berth_error **err)
 {
-	struct reg_sha256 h;
+	char d[BERTH_DIGEST_BUF] = "";
 
-	if (reg_sha256_init(&h, err) < 0)
+	if (berth_sha256_buf(buf, len, d, err) < 0)
 		return berth_error_ret(err);
-	reg_sha256_update(&h, buf, len);
-	reg_sha256_final(&h, out);
+	memcpy(out, d, REG_DIGEST_LEN + 1);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 struct view {
 	enum berth_progress_mode mode;
 	struct berth_progress *bar;
+	char **ids; /* the renderer borrows the digests: ours outlive the pull's manifest */
+	size_t n;
 };
 
 static void on_present(void *ctx, const char *digest)
@@ -34,7 +37,9 @@ static void on_begin(void *ctx, size_t n)
 	struct view *v = ctx;
 	struct berth_error *err = NULL;
 
-	if (berth_progress_new(stdout, v->mode, n, &v->bar, &err) < 0)
+	v->ids = calloc(n ? n : 1, sizeof(char *));
+	v->n = v->ids ? n : 0;
+	if (v->ids == NULL || berth_progress_new(stdout, v->mode, n, &v->bar, &err) < 0)
 		berth_error_free(err); /* no progress display, the pull goes on */
 }
 
@@ -42,8 +47,9 @@ static void on_blob(void *ctx, size_t index, const char *digest, uint64_t size)
 {
 	struct view *v = ctx;
 
-	if (v->bar)
-		berth_progress_set(v->bar, index, digest, size);
+	if (v->bar == NULL || index >= v->n || (v->ids[index] = strdup(digest)) == NULL)
+		return;
+	berth_progress_set(v->bar, index, v->ids[index], size);
 }
 
 static void on_progress(void *ctx, size_t index, enum berth_blob_state state, uint64_t done,
@@ -107,6 +113,9 @@ int cmd_pull(struct cli *g, int argc, char **argv, struct berth_error **err)
 		berth_progress_finish(v.bar);
 		berth_progress_free(v.bar);
 	}
+	for (size_t i = 0; i < v.n; i++)
+		free(v.ids[i]);
+	free(v.ids);
 	if (ret < 0)
 		return 1;
 	if (v.mode != BERTH_PROGRESS_QUIET)

@@ -41,6 +41,10 @@ extern const struct berth_cgroup_ops berth_cgroup_v1_ops;
 extern const struct berth_cgroup_ops berth_cgroup_v2_ops;
 
 /* files.c: knobs.  @key is the JSON field for messages ("memory.limit"). */
+/* Write rdma.max lines for r->rdma into @d (v1 and v2 share the format). */
+int berth_cg_write_rdma(struct berth_cg_dir *d, const struct berth_resources *r,
+			struct berth_error **err);
+
 int berth_cg_set(struct berth_cg_dir *d, const char *key, const char *file,
 		 struct berth_error **err, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

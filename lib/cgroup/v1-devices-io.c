@@ -198,21 +198,8 @@ static int apply_rdma(struct berth_cgroup *cg, const struct berth_resources *r,
 		d = cg->v2;
 	if (d == NULL)
 		return need(cg, "rdma", "rdma", err) ? 0 : -1;
-	for (size_t i = 0; i < r->n_rdma; i++) {
-		const struct berth_res_rdma *x = &r->rdma[i];
-		char h[32] = "", o[32] = "";
-
-		if (x->hca_handles.set)
-			snprintf(h, sizeof(h), " hca_handle=%llu",
-				 (unsigned long long)x->hca_handles.v);
-		if (x->hca_objects.set)
-			snprintf(o, sizeof(o), " hca_object=%llu",
-				 (unsigned long long)x->hca_objects.v);
-		if ((*h || *o) &&
-		    berth_cg_set(d, "rdma", "rdma.max", err, "%s%s%s", x->device, h, o) < 0)
-			return -1;
-	}
-	return 0;
+	/* rdma.max has one format in v1 and v2. */
+	return berth_cg_write_rdma(d, r, err);
 }
 
 int berth_cg_v1_apply_more(struct berth_cgroup *cg, const struct berth_resources *r,

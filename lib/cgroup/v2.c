@@ -238,8 +238,8 @@ int berth_cg_v2_unified(struct berth_cg_dir *d, const struct berth_resources *r,
 	return 0;
 }
 
-static int apply_rdma(struct berth_cg_dir *d, const struct berth_resources *r,
-		      struct berth_error **err)
+int berth_cg_write_rdma(struct berth_cg_dir *d, const struct berth_resources *r,
+			struct berth_error **err)
 {
 	for (size_t i = 0; i < r->n_rdma; i++) {
 		const struct berth_res_rdma *x = &r->rdma[i];
@@ -267,7 +267,7 @@ static int apply_misc(struct berth_cg_dir *d, const struct berth_resources *r,
 	    set_max(d, "pids.limit", "pids.max", r->pids_limit.v < 0 ? -1 : r->pids_limit.v, err) <
 		0)
 		return -1;
-	if (berth_cg_v2_hugetlb(d, r, err) < 0 || apply_rdma(d, r, err) < 0)
+	if (berth_cg_v2_hugetlb(d, r, err) < 0 || berth_cg_write_rdma(d, r, err) < 0)
 		return -1;
 	if (r->has_devices && berth_cg_bpf_devices(d->fd, r->devices, r->n_devices, err) < 0)
 		return berth_error_prefix(err, "linux.resources.devices");

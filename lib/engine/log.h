@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_ENGINE_LOG_H
+#define BERTH_ENGINE_LOG_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/error.h"
+
+/*
+ * Log drivers: json-file (default; Docker's line format, max-size/max-file),
+ * syslog, journald, none.  A driver takes raw chunks of a stream, cuts them
+ * into messages at newlines (16 KiB at most, Docker's partial messages) and
+ * stamps them.  HostConfig.LogConfig = {"Type": "...", "Config": {opt: value}}.
+ */
+
+enum berth_log_stream {
+	BERTH_LOG_STDOUT = 1,
+	BERTH_LOG_STDERR = 2,
+};
+
+struct berth_log_info {
+	const char *id;
+	const char *name;	/* without '/' */
+	const char *image_name; /* as given to run */
+	const char *image_id;
+	const char *dir;	 /* the container's directory (json-file writes there) */
+	json_object *log_config; /* HostConfig.LogConfig */
+};
+
+struct berth_log;
+
+/* At create: a known driver and options it takes, with valid values. */
+int berth_log_validate(json_object *log_config, struct berth_error **err);
+
+int berth_log_open(const struct berth_log_info *info, struct berth_log **out,
+		   struct berth_error **err);
+/* A chunk read from the container's @stream. */
+int berth_log_write(struct berth_log *l, enum berth_log_stream stream, const char *buf, size_t len,
+		    struct berth_error **err);
+/* Emit what is buffered (a last line without newline). */
+int berth_log_flush(struct berth_log *l, struct berth_error **err);
+void berth_log_close(struct berth_log *l);
+
+/* Whether `logs` can read what @driver wrote (json-file only; none/syslog/journald cannot). */
+bool berth_log_readable(const char *driver);
+
+struct berth_log_read_opts {
+	bool follow;
+	bool timestamps;
+	int64_t tail;	    /* -1: all */
+	struct timespec since; /* 0: from the start */
+	struct timespec until; /* 0: no end */
+	/* With follow: called when there is nothing new; false ends following. */
+	bool (*running)(void *arg);
+	void *arg;
+};
+
+/*
+ * `berth logs`: write the messages of a json-file log in @dir to @out_fd
+ * (stdout messages) and @err_fd (stderr), oldest first across rotated files.
+ */
+int berth_log_read(const char *dir, const char *id, const struct berth_log_read_opts *o,
+		   int out_fd, int err_fd, struct berth_error **err);
+
+#endif

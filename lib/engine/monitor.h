@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_ENGINE_MONITOR_H
+#define BERTH_ENGINE_MONITOR_H
+
+#include "engine/engine.h"
+#include "util/error.h"
+
+/*
+ * The monitor (berth's conmon): one small process per running container,
+ * the `berth-monitor` executable.  It outlives the `berth` that started it,
+ * is the container's parent and subreaper, holds monitor.lock, owns the
+ * container's stdio (log driver, attach clients, pty), records ExitCode,
+ * FinishedAt and OOMKilled, applies the restart policy and removes --rm
+ * containers.  Protocol and life cycle: docs/containers.md.
+ */
+
+/*
+ * Start created or exited container @id: spawn its monitor and wait until it
+ * reports the container started (or why not).  @attach_fd (-1: none) is a
+ * connected attach socket the monitor serves as a client from the first
+ * byte, so a foreground `run` loses no output.
+ */
+int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd,
+		    struct berth_error **err);
+
+/* The monitor's body: returns its exit status. */
+int berth_monitor_main(const char *root, const char *conf_path, const char *id, int status_fd,
+		       int attach_fd);
+
+#endif

@@ -67,8 +67,8 @@ static int fixed_fields(struct journald *j, const struct berth_log_info *info, c
 	char short_id[13];
 	const char *keys[] = { "CONTAINER_ID",	"CONTAINER_ID_FULL", "CONTAINER_NAME",
 			       "CONTAINER_TAG", "SYSLOG_IDENTIFIER", "IMAGE_NAME" };
-	const char *vals[] = { short_id, info->id, info->name ? info->name : "", tag, tag,
-			       info->image_name ? info->image_name : "" };
+	const char *vals[] = { short_id, info->id, info->name ? info->name : "",
+			       tag,	 tag,	   info->image_name ? info->image_name : "" };
 
 	snprintf(short_id, sizeof(short_id), "%s", info->id);
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(keys); i++)
@@ -92,8 +92,7 @@ static int journal_connect(struct berth_error **err)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			return berth_error_errno(err,
-						 "journald is not running on this host ('%s')",
+			return berth_error_errno(err, "journald is not running on this host ('%s')",
 						 path);
 		return berth_error_errno(err, "journald: connect to '%s'", path);
 	}
@@ -113,8 +112,7 @@ static void journald_close(void *priv)
 	free(j);
 }
 
-static int journald_open(const struct berth_log_info *info, void **priv,
-			 struct berth_error **err)
+static int journald_open(const struct berth_log_info *info, void **priv, struct berth_error **err)
 {
 	cleanup_free char *tag = NULL;
 	struct journald *j = calloc(1, sizeof(*j));

@@ -28,7 +28,7 @@
 
 struct jsonfile {
 	int dirfd, fd;
-	char *name; /* <id>-json.log */
+	char *name;	  /* <id>-json.log */
 	int64_t max_size; /* -1: no limit */
 	int64_t max_file;
 	int64_t size; /* of the current file */
@@ -105,8 +105,8 @@ static int open_current(struct jsonfile *j, struct berth_error **err)
 {
 	struct stat st;
 
-	j->fd = openat(j->dirfd, j->name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		       0640);
+	j->fd =
+	    openat(j->dirfd, j->name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (j->fd < 0)
 		return berth_error_errno(err, "open '%s'", j->name);
 	if (fstat(j->fd, &st) < 0)
@@ -193,7 +193,8 @@ static size_t format_record(struct jsonfile *j, const struct berth_log_msg *m)
 		n += 2;
 	}
 	berth_log_format_time(&m->time, t);
-	n += (size_t)snprintf(j->record + n, RECORD_MAX - n, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
+	n += (size_t)snprintf(j->record + n, RECORD_MAX - n,
+			      "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
 			      m->stream == BERTH_LOG_STDERR ? "stderr" : "stdout", t);
 	return n;
 }

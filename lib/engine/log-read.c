@@ -290,8 +290,8 @@ out:
 	return ret;
 }
 
-int berth_log_read(const char *dir, const char *id, const struct berth_log_read_opts *o,
-		   int out_fd, int err_fd, struct berth_error **err)
+int berth_log_read(const char *dir, const char *id, const struct berth_log_read_opts *o, int out_fd,
+		   int err_fd, struct berth_error **err)
 {
 	struct reader r = { .o = o, .out_fd = out_fd, .err_fd = err_fd };
 	cleanup_close int dirfd = -1;

@@ -20,9 +20,9 @@
 #include "util/cleanup.h"
 
 static const char *const facilities[24] = {
-	"kern",	  "user",   "mail",   "daemon", "auth",	  "syslog", "lpr",    "news",
-	"uucp",	  "cron",   "authpriv", "ftp",	NULL,	  NULL,	    NULL,     NULL,
-	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+	"kern",	  "user",   "mail",	"daemon", "auth",   "syslog", "lpr",	"news",
+	"uucp",	  "cron",   "authpriv", "ftp",	  NULL,	    NULL,     NULL,	NULL,
+	"local0", "local1", "local2",	"local3", "local4", "local5", "local6", "local7",
 };
 
 int berth_syslog_parse_facility(const char *s, int *out, struct berth_error **err)
@@ -154,8 +154,8 @@ void berth_syslog_stamp(enum berth_syslog_format format, const struct timespec *
 	if (off == 0)
 		snprintf(buf + n, size - n, "Z");
 	else
-		snprintf(buf + n, size - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',
-			 labs(off) / 3600, labs(off) % 3600 / 60);
+		snprintf(buf + n, size - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+			 labs(off) % 3600 / 60);
 }
 
 /* Connect within the send timeout; the socket ends blocking, with SO_SNDTIMEO. */

@@ -22,7 +22,7 @@ enum berth_syslog_format {
 
 struct berth_syslog_addr {
 	enum berth_syslog_proto proto;
-	int type;   /* SOCK_STREAM or SOCK_DGRAM; 0: a unix socket of either type */
+	int type; /* SOCK_STREAM or SOCK_DGRAM; 0: a unix socket of either type */
 	char host[256];
 	char port[8];
 	char path[108];

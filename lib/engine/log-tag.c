@@ -17,8 +17,8 @@
 #define DEFAULT_TAG "{{.ID}}"
 #define TAG_MAX 4096
 
-static const char *const fields[] = { "ID",	     "FullID",	    "Name",	  "ImageName",
-				      "ImageID",     "ImageFullID", "DaemonName" };
+static const char *const fields[] = { "ID",	 "FullID",	"Name",	     "ImageName",
+				      "ImageID", "ImageFullID", "DaemonName" };
 
 /* The value of field @i; IDs cut to 12 characters as Docker does. */
 static const char *field_value(size_t i, const struct berth_log_info *info, size_t *len)

@@ -23,8 +23,7 @@ void berth_log_format_time(const struct timespec *t, char *buf)
 	/* 19 characters up to year 9999; the fraction and "Z" are the other 11. */
 	if (strftime(buf, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
 		memcpy(buf, "0000-00-00T00:00:00", 20);
-	snprintf(buf + 19, BERTH_LOG_TIME_LEN - 19, ".%09uZ",
-		 (unsigned)t->tv_nsec % 1000000000u);
+	snprintf(buf + 19, BERTH_LOG_TIME_LEN - 19, ".%09uZ", (unsigned)t->tv_nsec % 1000000000u);
 }
 
 /* @n digits exactly at *p into *v (no sign). */
@@ -146,9 +145,8 @@ static long long unit_ns(const char **p)
 	static const struct {
 		const char *name;
 		long long ns;
-	} units[] = { { "ns", 1 },	     { "us", 1000 },	   { "\xc2\xb5s", 1000 },
-		      { "ms", 1000000 },     { "s", NSEC },	   { "m", 60 * NSEC },
-		      { "h", 3600 * NSEC } };
+	} units[] = { { "ns", 1 },   { "us", 1000 },	 { "\xc2\xb5s", 1000 }, { "ms", 1000000 },
+		      { "s", NSEC }, { "m", 60 * NSEC }, { "h", 3600 * NSEC } };
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		size_t n = strlen(units[i].name);

@@ -60,8 +60,9 @@ static int driver_of(json_object *log_config, const struct berth_log_ops **out,
 		type = "json-file";
 	*out = find_driver(type);
 	if (*out == NULL)
-		return berth_error_set(err, EINVAL, "log driver \"%s\" is not known (json-file, "
-						    "syslog, journald, none)",
+		return berth_error_set(err, EINVAL,
+				       "log driver \"%s\" is not known (json-file, "
+				       "syslog, journald, none)",
 				       type);
 	return 0;
 }
@@ -72,7 +73,8 @@ const char *berth_log_opt(json_object *log_config, const char *key)
 
 	if (log_config == NULL || !json_object_object_get_ex(log_config, "Config", &config) ||
 	    !json_object_is_type(config, json_type_object) ||
-	    !json_object_object_get_ex(config, key, &v) || !json_object_is_type(v, json_type_string))
+	    !json_object_object_get_ex(config, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -97,14 +99,13 @@ int berth_log_validate(json_object *log_config, struct berth_error **err)
 		return berth_error_ret(err);
 	if (config == NULL)
 		return ops->check_all != NULL ? ops->check_all(NULL, err) : 0;
-	json_object_object_foreach(config, key, val)
-	{
+	json_object_object_foreach (config, key, val) {
 		const char *value = json_object_get_string(val);
 
 		if (!takes_opt(ops, key))
-			return berth_error_set(err, EINVAL,
-					       "log opt \"%s\" is not supported by the %s log driver",
-					       key, ops->name);
+			return berth_error_set(
+			    err, EINVAL, "log opt \"%s\" is not supported by the %s log driver",
+			    key, ops->name);
 		if (ops->check != NULL && ops->check(key, value, err) < 0)
 			return berth_error_prefix(err, "log driver %s", ops->name);
 	}

@@ -55,8 +55,8 @@ static int cmd_write(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
 			stream = BERTH_LOG_STDERR;
-		else if (c == 'c' && berth_parse_int(optarg, "--chunk", 1, sizeof(buf), &chunk,
-						     &err) < 0)
+		else if (c == 'c' &&
+			 berth_parse_int(optarg, "--chunk", 1, sizeof(buf), &chunk, &err) < 0)
 			return fail(err);
 		else if (c == 'n')
 			info.name = optarg;
@@ -106,9 +106,9 @@ static bool pid_alive(void *arg)
 static int cmd_read(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "tail", 1, 0, 'n' },		{ "since", 1, 0, 's' },
-		{ "until", 1, 0, 'u' },		{ "timestamps", 0, 0, 't' },
-		{ "follow", 0, 0, 'f' },	{ "running-while", 1, 0, 'p' },
+		{ "tail", 1, 0, 'n' },	 { "since", 1, 0, 's' },
+		{ "until", 1, 0, 'u' },	 { "timestamps", 0, 0, 't' },
+		{ "follow", 0, 0, 'f' }, { "running-while", 1, 0, 'p' },
 		{ 0, 0, 0, 0 },
 	};
 	struct berth_log_read_opts o = { .tail = -1 };
@@ -127,7 +127,8 @@ static int cmd_read(int argc, char **argv)
 		else if (c == 'f')
 			o.follow = true;
 		else if (c == 'p') {
-			if (berth_parse_int(optarg, "--running-while", 1, INT32_MAX, &pid, &err) < 0)
+			if (berth_parse_int(optarg, "--running-while", 1, INT32_MAX, &pid, &err) <
+			    0)
 				return fail(err);
 			o.running = pid_alive;
 			o.arg = (void *)(intptr_t)pid;

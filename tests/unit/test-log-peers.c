@@ -20,7 +20,8 @@
 
 static int bound(int type, int *port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 
@@ -36,7 +37,9 @@ static int bound(int type, int *port)
 __attribute__((format(printf, 1, 2))) static struct berth_log *open_with(const char *fmt, ...)
 {
 	va_list ap;
-	struct berth_log_info info = { .id = ID, .name = "web", .image_name = "busybox", .dir = "/" };
+	struct berth_log_info info = {
+		.id = ID, .name = "web", .image_name = "busybox", .dir = "/"
+	};
 	struct berth_error *err = NULL;
 	struct berth_log *l = NULL;
 	char config[512];

@@ -144,8 +144,8 @@ BERTH_TEST(log_jsonfile_rotates_and_reads_oldest_first)
 {
 	cleanup_free char *dir = tmpdir(), *out = NULL, *errs = NULL, *tail = NULL, *e2 = NULL;
 	struct berth_log_read_opts o = { .tail = -1 }, t = { .tail = 3 };
-	struct berth_log *l = open_log(
-	    dir, "{\"Config\":{\"max-size\":\"1k\",\"max-file\":\"3\"}}"); /* 1000 bytes */
+	struct berth_log *l =
+	    open_log(dir, "{\"Config\":{\"max-size\":\"1k\",\"max-file\":\"3\"}}"); /* 1000 bytes */
 	struct stat st;
 	char buf[32];
 	int first;
@@ -354,7 +354,8 @@ BERTH_TEST(log_validate_names_option_and_driver)
 		      "\"tag\" is not supported by the none log driver");
 	check_refused("{\"Type\":\"syslog\",\"Config\":{\"syslog-tls-ca-cert\":\"/x\"}}",
 		      "\"syslog-tls-ca-cert\" is not supported by the syslog");
-	check_refused("{\"Config\":{\"max-file\":\"2\"}}", "max-file can only be used with max-size");
+	check_refused("{\"Config\":{\"max-file\":\"2\"}}",
+		      "max-file can only be used with max-size");
 	check_refused("{\"Config\":{\"max-size\":\"1.5m\"}}", "max-size: invalid value \"1.5m\"");
 	check_refused("{\"Config\":{\"max-size\":\"0\"}}", "max-size: invalid value \"0\"");
 	check_refused("{\"Config\":{\"max-size\":\"1m\",\"max-file\":\"0\"}}", "max-file");

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/ctr.h"
 #include "engine/rootfs.h"
 #include "storage/snapshot.h"
 #include "util/cleanup.h"
@@ -58,10 +59,13 @@ static void layers_release(struct layers *l)
 static int ctr_path(struct berth_engine *e, const char *id, const char *sub, char **out,
 		    struct berth_error **err)
 {
+	cleanup_free char *dir = NULL;
+
 	if (id[0] == '\0' || strchr(id, '/') != NULL || strcmp(id, ".") == 0 ||
 	    strcmp(id, "..") == 0)
 		return berth_error_set(err, EINVAL, "bad container id '%s'", id);
-	if (asprintf(out, "%s/containers/%s%s%s", e->root, id, sub ? "/" : "", sub ? sub : "") < 0)
+	dir = berth_ctr_dir(e, id);
+	if (dir == NULL || asprintf(out, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "") < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	return 0;
 }
@@ -82,6 +86,39 @@ static int sub_dir(const char *dir, const char *sub, mode_t mode, char **out,
 	if (asprintf(out, "%s/%s", dir, sub) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	return make_dir(*out, mode, err);
+}
+
+/*
+ * The container's root process opens rootfs/ by path from inside its user
+ * namespace, as the mapped root: containers/ and containers/<id>/ get the
+ * mapped root's group with search permission (0710), nothing for others.
+ */
+static int let_mapped_root_in(int fd, const char *what, const struct berth_userns *u,
+			      struct berth_error **err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return berth_error_errno(err, "stat '%s'", what);
+	if (st.st_gid != u->gid.host && fchown(fd, (uid_t)-1, u->gid.host) < 0)
+		return berth_error_errno(err, "chgrp '%s'", what);
+	if ((st.st_mode & 0010) == 0 && fchmod(fd, (st.st_mode & 07777) | 0010) < 0)
+		return berth_error_errno(err, "chmod '%s'", what);
+	return 0;
+}
+
+static int dirs_for_mapped_root(struct berth_engine *e, const char *dir,
+				const struct berth_userns *u, struct berth_error **err)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_error_errno(err, "container directory '%s'", dir);
+	if (!u->enabled)
+		return 0;
+	if (let_mapped_root_in(e->ctrfd, "containers", u, err) < 0)
+		return berth_error_ret(err);
+	return let_mapped_root_in(fd, dir, u, err);
 }
 
 bool berth_ctr_rootfs_mounted(struct berth_engine *e, const char *id)
@@ -326,8 +363,8 @@ int berth_ctr_rootfs_mount(struct berth_engine *e, const char *id, int driver,
 		u = &host;
 	if (ctr_path(e, id, NULL, &dir, err) < 0 || ctr_path(e, id, "rootfs", &path, err) < 0)
 		return berth_error_ret(err);
-	if (access(dir, F_OK) < 0)
-		return berth_error_errno(err, "container directory '%s'", dir);
+	if (dirs_for_mapped_root(e, dir, u, err) < 0)
+		return berth_error_prefix(err, "rootfs of container %.12s", id);
 	if (!berth_ctr_rootfs_mounted(e, id)) {
 		if (driver == BERTH_DRIVER_OVERLAY)
 			ret = make_dir(path, 0755, err) < 0

@@ -60,7 +60,9 @@ class Engine:
     def __init__(self, ctr, driver):
         self.base, self.driver = ctr.base, driver
         self.root = ctr.base / "data"
-        (self.root / "containers").mkdir(parents=True)
+        self.root.mkdir(mode=0o711)
+        os.chmod(ctr.base, 0o711)
+        tool(ROOTFS_TOOL, "mounted", "--root", self.root, "--id", "x", check=False)  # the layout
         self.subuid, self.subgid = ctr.base / "subuid", ctr.base / "subgid"
         # Someone already owns 100000-165535: berth must take the next range.
         self.subuid.write_text("someone:100000:65536\n")
@@ -86,8 +88,9 @@ class Engine:
         return c2
 
     def ctr_dir(self, cid=None):
+        """containers/<id> as the engine makes it (berth_ctr_alloc: mode 0710)."""
         d = self.root / "containers" / (cid or self.id)
-        d.mkdir(exist_ok=True)
+        d.mkdir(mode=0o710, exist_ok=True)
         return d
 
     def mount(self, chain, host=None, cid=None):
@@ -116,8 +119,6 @@ def mounts_under(path):
 
 
 def userns_spec(ctr, rootfs, host):
-    for d in (ctr.base, ctr.bundle):
-        os.chmod(d, 0o755)  # the mapped root must reach the rootfs
     ctr.config["root"]["path"] = str(rootfs)
     ctr.add_namespace("user")
     ctr.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": host, "size": SIZE}]
@@ -142,13 +143,14 @@ def test_userns_rootfs_shares_snapshots_idmapped(ctr, driver):
     top = eng.prepare(ctr)
     snaps = eng.root / "snapshots"
     before, du_before = store_listing(snaps), du(snaps)
-    os.chmod(eng.root, 0o755)
-    os.chmod(eng.root / "containers", 0o755)
 
     rootfs = eng.mount(top, uid)
     try:
         assert eng.mounted()
-        os.chmod(eng.ctr_dir(), 0o755)
+        # Only the mapped root's group may pass through to rootfs/, nobody else.
+        for d in (eng.root / "containers", eng.ctr_dir()):
+            st = os.stat(d)
+            assert st.st_gid == gid and st.st_mode & 0o777 == 0o710, d
         # The host sees the image through the idmapping: root's files belong to the range.
         st = os.stat(rootfs / "etc/passwd")
         assert (st.st_uid, st.st_gid) == (uid, gid)

@@ -91,7 +91,7 @@ static int run(struct args *a, struct berth_engine *e, struct berth_error **err)
 int main(int argc, char **argv)
 {
 	struct berth_error *err = NULL;
-	struct berth_engine e = { .rootfd = -1, .ctrfd = -1, .namesfd = -1 };
+	struct berth_engine *e = NULL;
 	struct berth_userns u;
 	struct args a = { 0 };
 	int ret;
@@ -103,14 +103,12 @@ int main(int argc, char **argv)
 			printf("%" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", u.uid.host,
 			       u.uid.size, u.gid.host, u.gid.size);
 	} else if (ret == 0) {
-		e.root = realpath(a.root, NULL);
-		e.rootfd = e.root ? open(e.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-		ret = e.rootfd < 0 ? berth_error_errno(&err, "open root '%s'", a.root)
-				   : run(&a, &e, &err);
+		/* No berth.conf: the defaults. */
+		ret = berth_engine_open(a.root, "/dev/null", &e, &err);
+		if (ret == 0)
+			ret = run(&a, e, &err);
 	}
-	free(e.root);
-	if (e.rootfd >= 0)
-		close(e.rootfd);
+	berth_engine_free(e);
 	if (ret < 0) {
 		fprintf(stderr, "rootfs-tool: %s\n", err ? err->msg : "failed");
 		berth_error_free(err);

@@ -72,7 +72,7 @@ static json_object *graph_driver(const char *dir, int driver)
 		json_object_object_add(data, "MergedDir", json_object_new_string(p));
 	free(p);
 	if (driver == BERTH_DRIVER_OVERLAY) {
-		if (asprintf(&p, "%s/upper", dir) >= 0)
+		if (asprintf(&p, "%s/diff", dir) >= 0)
 			json_object_object_add(data, "UpperDir", json_object_new_string(p));
 		free(p);
 		if (asprintf(&p, "%s/work", dir) >= 0)
@@ -285,19 +285,27 @@ static int log_config(struct berth_engine *e, json_object *body, struct berth_er
 	return berth_log_validate(lc, err);
 }
 
-/* UsernsMode "host" or the config's "userns = host": none; else the berth range. */
+/*
+ * UsernsMode "host" (or the config's "userns = host"): no user namespace;
+ * "" or "remap": the berth range.  --privileged needs "host" (spec-security.c).
+ */
 static int choose_userns(struct berth_engine *e, json_object *body, struct berth_userns *u,
 			 struct berth_error **err)
 {
 	json_object *hc = NULL;
 	const char *mode = NULL;
 
-	memset(u, 0, sizeof(*u));
 	if (berth_json_object(body, "", "HostConfig", &hc, err) < 0 ||
 	    (hc && berth_json_string(hc, "HostConfig", "UsernsMode", &mode, err) < 0))
 		return berth_error_ret(err);
-	(void)e;
-	return 0; /* the user namespace part decides here */
+	if (mode && strcmp(mode, "host") == 0) {
+		berth_userns_host(u);
+		return 0;
+	}
+	if (mode && mode[0] != '\0' && strcmp(mode, "remap") != 0)
+		return berth_error_set(err, EINVAL, "invalid userns mode \"%s\": use host or remap",
+				       mode);
+	return berth_userns_default(e, u, err);
 }
 
 int berth_ctr_create(struct berth_engine *e, struct berth_store *store,

@@ -153,17 +153,16 @@ static int excluded(json_object *rule, const char *path, const struct filter_ctx
 	return ret < 0 ? ret : given && ret == 1;
 }
 
-static const char *const rule_keys[] = { "names",    "name",	 "action",   "errnoRet", "args",
+static const char *const rule_keys[] = { "names",    "name",	 "action",  "errnoRet", "args",
 					 "includes", "excludes", "comment", NULL };
-static const char *const top_keys[] = { "defaultAction", "defaultErrnoRet", "architectures",
-					"archMap",	 "syscalls",	    "flags",
+static const char *const top_keys[] = { "defaultAction", "defaultErrnoRet",  "architectures",
+					"archMap",	 "syscalls",	     "flags",
 					"listenerPath",	 "listenerMetadata", NULL };
 
 static int known_keys(json_object *obj, const char *path, const char *const *keys,
 		      struct berth_error **err)
 {
-	json_object_object_foreach(obj, key, val)
-	{
+	json_object_object_foreach (obj, key, val) {
 		const char *const *k = keys;
 
 		(void)val;
@@ -233,7 +232,8 @@ static int arch_map(json_object *profile, json_object *out, struct berth_error *
 			continue;
 		json_object_array_add(out, json_object_new_string(arch));
 		for (size_t j = 0; subs != NULL && j < json_object_array_length(subs); j++)
-			json_object_array_add(out, json_object_get(json_object_array_get_idx(subs, j)));
+			json_object_array_add(out,
+					      json_object_get(json_object_array_get_idx(subs, j)));
 	}
 	return 1;
 }
@@ -262,8 +262,8 @@ static int architectures(json_object *profile, json_object *out, struct berth_er
 static int convert(json_object *profile, const struct filter_ctx *f, json_object *out,
 		   struct berth_error **err)
 {
-	static const char *const copied[] = { "defaultAction", "defaultErrnoRet", "flags",
-					      "listenerPath", "listenerMetadata", NULL };
+	static const char *const copied[] = { "defaultAction", "defaultErrnoRet",  "flags",
+					      "listenerPath",  "listenerMetadata", NULL };
 	json_object *rules = NULL, *v, *oci_rules = json_object_new_array();
 
 	json_object_object_add(out, "syscalls", oci_rules);

@@ -22,7 +22,7 @@
  * capabilities are granted inside).
  */
 static const int default_caps[] = {
-	CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,	    CAP_FSETID,	    CAP_KILL,
+	CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID,		 CAP_KILL,
 	CAP_SETGID, CAP_SETUID,	      CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
 };
 
@@ -65,8 +65,8 @@ static int cap_parse(const char *name, const char *flag, struct berth_error **er
 }
 
 /* A capability list as a mask; *all is set when "ALL" is in it. */
-static int cap_list(json_object *hc, const char *key, const char *flag, uint64_t *mask,
-		    bool *all, struct berth_error **err)
+static int cap_list(json_object *hc, const char *key, const char *flag, uint64_t *mask, bool *all,
+		    struct berth_error **err)
 {
 	cleanup_strv char **names = NULL;
 	int ret = berth_json_strv(hc, "HostConfig", key, &names, err);

@@ -26,8 +26,7 @@
 
 #define WALK_DEPTH 8
 
-static json_object *cg_rule(bool allow, char type, int64_t major, int64_t minor,
-			    const char *access)
+static json_object *cg_rule(bool allow, char type, int64_t major, int64_t minor, const char *access)
 {
 	json_object *r = json_object_new_object();
 	char t[2] = { type, '\0' };
@@ -136,9 +135,9 @@ static void add_node(struct dev_out *o, const char *dst, const struct stat *st)
 	}
 	json_object_array_add(o->devices, device(dst, st));
 	if (o->rules != NULL)
-		json_object_array_add(o->rules, cg_rule(true, S_ISBLK(st->st_mode) ? 'b' : 'c',
-							major(st->st_rdev), minor(st->st_rdev),
-							o->access));
+		json_object_array_add(o->rules,
+				      cg_rule(true, S_ISBLK(st->st_mode) ? 'b' : 'c',
+					      major(st->st_rdev), minor(st->st_rdev), o->access));
 }
 
 /* Directories of /dev that hold no real device nodes for a container. */
@@ -175,7 +174,8 @@ static int walk(struct dev_out *o, const char *host, const char *dst, int depth,
 			closedir(d);
 			return berth_error_ret(err);
 		}
-		/* The runtime makes /dev/console (a terminal) and /dev/ptmx (a link to pts/ptmx). */
+		/* The runtime makes /dev/console (a terminal) and /dev/ptmx (a link to pts/ptmx).
+		 */
 		if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) &&
 		    strcmp(h, "/dev/console") != 0 && strcmp(h, "/dev/ptmx") != 0)
 			add_node(o, c, &st);
@@ -185,8 +185,7 @@ static int walk(struct dev_out *o, const char *host, const char *dst, int depth,
 }
 
 /* One HostConfig.Devices entry. */
-static int one_device(struct dev_out *o, json_object *d, const char *path,
-		      struct berth_error **err)
+static int one_device(struct dev_out *o, json_object *d, const char *path, struct berth_error **err)
 {
 	const char *host = NULL, *dst = NULL, *perm = "rwm";
 	struct stat st;
@@ -197,7 +196,8 @@ static int one_device(struct dev_out *o, json_object *d, const char *path,
 	    berth_json_string(d, path, "CgroupPermissions", &perm, err) < 0)
 		return berth_error_ret(err);
 	if (host == NULL || host[0] != '/')
-		return berth_error_set(err, EINVAL, "--device: PathOnHost must be an absolute path");
+		return berth_error_set(err, EINVAL,
+				       "--device: PathOnHost must be an absolute path");
 	if (dst == NULL || *dst == '\0')
 		dst = host;
 	if (dst[0] != '/')
@@ -215,8 +215,8 @@ static int one_device(struct dev_out *o, json_object *d, const char *path,
 	if (S_ISDIR(st.st_mode))
 		return walk(o, host, dst, 0, err);
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-		return berth_error_set(err, EINVAL,
-				       "--device %s: not a character or block device", host);
+		return berth_error_set(err, EINVAL, "--device %s: not a character or block device",
+				       host);
 	add_node(o, dst, &st);
 	return 0;
 }
@@ -239,8 +239,7 @@ static int cgroup_rules(json_object *hc, json_object *rules, struct berth_error 
 	return 0;
 }
 
-int berth_sec_devices(json_object *hc, bool privileged, json_object *spec,
-		      struct berth_error **err)
+int berth_sec_devices(json_object *hc, bool privileged, json_object *spec, struct berth_error **err)
 {
 	json_object *linux_obj = berth_sec_obj(spec, "linux"), *arr = NULL;
 	json_object *res = berth_sec_obj(linux_obj, "resources");

@@ -30,8 +30,8 @@ struct ns_req {
 struct ns_state {
 	struct berth_spec_ctx *ctx;
 	json_object *spec;
-	bool userns;	    /* the container gets a user namespace */
-	pid_t donor;	    /* the first container joined, 0: none */
+	bool userns; /* the container gets a user namespace */
+	pid_t donor; /* the first container joined, 0: none */
 	const char *donor_name;
 };
 
@@ -46,7 +46,8 @@ static void ns_set(json_object *spec, const char *type, const char *path, bool p
 	json_object *a = ns_array(spec), *ns;
 
 	for (size_t i = json_object_array_length(a); i > 0; i--) {
-		json_object *t = json_object_object_get(json_object_array_get_idx(a, i - 1), "type");
+		json_object *t =
+		    json_object_object_get(json_object_array_get_idx(a, i - 1), "type");
 
 		if (t != NULL && strcmp(json_object_get_string(t), type) == 0)
 			json_object_array_del_idx(a, i - 1, 1);
@@ -70,13 +71,18 @@ static int donor_pid(struct berth_engine *e, const char *ref, const char *flag, 
 	const char *st;
 
 	if (e == NULL)
-		return berth_error_set(err, EINVAL, "%s=container:%s: no engine to look it up", flag,
-				       ref);
+		return berth_error_set(err, EINVAL, "%s=container:%s: no engine to look it up",
+				       flag, ref);
 	if (berth_ctr_lookup(e, ref, id, err) < 0 || berth_ctr_load(e, id, &c, err) < 0)
 		return berth_error_prefix(err, "%s", flag);
+	if (berth_ctr_refresh(e, c, err) < 0) {
+		berth_ctr_free(c);
+		return berth_error_prefix(err, "%s", flag);
+	}
 	st = berth_ctr_status(c);
 	*pid = berth_ctr_pid(c);
-	if ((strcmp(st, BERTH_CTR_RUNNING) != 0 && strcmp(st, BERTH_CTR_PAUSED) != 0) || *pid <= 0) {
+	if ((strcmp(st, BERTH_CTR_RUNNING) != 0 && strcmp(st, BERTH_CTR_PAUSED) != 0) ||
+	    *pid <= 0) {
 		berth_ctr_free(c);
 		return berth_error_set(err, EINVAL, "%s: container %s is not running", flag, ref);
 	}
@@ -88,10 +94,9 @@ static int donor_pid(struct berth_engine *e, const char *ref, const char *flag, 
 	return 0;
 }
 
-static int ns_path(pid_t pid, const char *kind, char *buf, size_t len)
+static void ns_path(pid_t pid, const char *kind, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/%d/ns/%s", (int)pid, kind);
-	return 0;
 }
 
 /* Join @ref's namespace of @r's kind. */
@@ -103,12 +108,12 @@ static int join(struct ns_state *s, const struct ns_req *r, const char *ref,
 	pid_t pid = 0;
 
 	if (*ref == '\0')
-		return berth_error_set(err, EINVAL, "%s=container: needs a container name", r->flag);
+		return berth_error_set(err, EINVAL, "%s=container: needs a container name",
+				       r->flag);
 	if (donor_pid(s->ctx->engine, ref, r->flag, &pid,
 		      strcmp(r->kind, "ipc") == 0 ? &ipc_mode : NULL, err) < 0)
 		return berth_error_ret(err);
-	if (ipc_mode != NULL && strcmp(ipc_mode, "shareable") != 0 &&
-	    strcmp(ipc_mode, "host") != 0)
+	if (ipc_mode != NULL && strcmp(ipc_mode, "shareable") != 0 && strcmp(ipc_mode, "host") != 0)
 		return berth_error_set(err, EINVAL,
 				       "--ipc=container:%s: its IPC namespace is not shareable "
 				       "(create it with --ipc=shareable)",

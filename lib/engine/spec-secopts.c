@@ -38,8 +38,8 @@ static int label_opt(const char *opt, const char *v, struct berth_error **err)
 	if (strcmp(v, "disable") == 0)
 		return 0; /* berth does not label containers: nothing to disable */
 	if (!selinux_enabled())
-		return berth_error_set(err, EINVAL,
-				       "--security-opt %s: SELinux is not enabled on this host", opt);
+		return berth_error_set(
+		    err, EINVAL, "--security-opt %s: SELinux is not enabled on this host", opt);
 	return berth_error_set(err, ENOTSUP,
 			       "--security-opt %s: SELinux labels are not supported yet", opt);
 }
@@ -111,10 +111,11 @@ static int apparmor(const struct berth_secopts *o, bool privileged, json_object 
 	bool enabled = berth_lsm_apparmor_enabled();
 
 	if (o->apparmor != NULL && strcmp(o->apparmor, "unconfined") != 0 && !enabled)
-		return berth_error_set(err, EINVAL,
-				       "--security-opt apparmor=%s: AppArmor is not enabled on this "
-				       "host",
-				       o->apparmor);
+		return berth_error_set(
+		    err, EINVAL,
+		    "--security-opt apparmor=%s: AppArmor is not enabled on this "
+		    "host",
+		    o->apparmor);
 	if (!enabled)
 		return 0;
 	if (o->apparmor != NULL)
@@ -141,9 +142,9 @@ static int seccomp(struct berth_spec_ctx *ctx, const struct berth_secopts *o, bo
 			return berth_error_prefix(err, "--security-opt seccomp");
 	} else if (conf != NULL && conf[0] != '\0') {
 		if (berth_seccomp_docker_load(conf, caps, &profile, err) < 0)
-			return berth_error_prefix(err, "%s: seccomp_profile", ctx->engine->conf_path
-										  ? ctx->engine->conf_path
-										  : "berth.conf");
+			return berth_error_prefix(err, "%s: seccomp_profile",
+						  ctx->engine->conf_path ? ctx->engine->conf_path
+									 : "berth.conf");
 	} else if ((profile = berth_seccomp_default_profile_caps(caps)) == NULL) {
 		return berth_error_set(err, ENOMEM, "out of memory");
 	}
@@ -151,9 +152,8 @@ static int seccomp(struct berth_spec_ctx *ctx, const struct berth_secopts *o, bo
 	return 0;
 }
 
-int berth_sec_opts_apply(struct berth_spec_ctx *ctx, const struct berth_secopts *o,
-			 bool privileged, uint64_t caps, json_object *spec,
-			 struct berth_error **err)
+int berth_sec_opts_apply(struct berth_spec_ctx *ctx, const struct berth_secopts *o, bool privileged,
+			 uint64_t caps, json_object *spec, struct berth_error **err)
 {
 	json_object *process = berth_sec_obj(spec, "process");
 

@@ -31,19 +31,18 @@ int berth_sec_caps_apply(json_object *spec, uint64_t caps, struct berth_error **
 
 /* What HostConfig.SecurityOpt asks for. */
 struct berth_secopts {
-	bool no_new_privs;	  /* default true */
-	bool seccomp_unconfined;  /* seccomp=unconfined */
-	const char *seccomp;	  /* seccomp=PATH or the inline JSON Docker's CLI sends (borrowed) */
-	const char *apparmor;	  /* apparmor=PROFILE (borrowed) */
+	bool no_new_privs;	 /* default true */
+	bool seccomp_unconfined; /* seccomp=unconfined */
+	const char *seccomp;	 /* seccomp=PATH or the inline JSON Docker's CLI sends (borrowed) */
+	const char *apparmor;	 /* apparmor=PROFILE (borrowed) */
 	bool systempaths_unconfined; /* systempaths=unconfined */
 };
 
 int berth_sec_opts_parse(json_object *hc, struct berth_secopts *o, struct berth_error **err);
 
 /* process.apparmorProfile, process.noNewPrivileges and linux.seccomp from @o. */
-int berth_sec_opts_apply(struct berth_spec_ctx *ctx, const struct berth_secopts *o,
-			 bool privileged, uint64_t caps, json_object *spec,
-			 struct berth_error **err);
+int berth_sec_opts_apply(struct berth_spec_ctx *ctx, const struct berth_secopts *o, bool privileged,
+			 uint64_t caps, json_object *spec, struct berth_error **err);
 
 /*
  * A seccomp profile in Docker's format (defaultAction, defaultErrnoRet,

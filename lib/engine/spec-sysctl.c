@@ -13,9 +13,8 @@
 #include "util/json.h"
 
 static const char *const ipc_keys[] = {
-	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",	    "kernel.sem",
-	"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
-	NULL,
+	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",	    "kernel.sem", "kernel.shmall",
+	"kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL,
 };
 
 /* Letters, digits, '_', '-' between single dots (the runtime turns dots into '/'). */
@@ -77,8 +76,7 @@ int berth_sec_sysctls(json_object *hc, json_object *spec, struct berth_error **e
 	if (map == NULL || json_object_object_length(map) == 0)
 		return 0;
 	out = berth_sec_obj(berth_sec_obj(spec, "linux"), "sysctl");
-	json_object_object_foreach(map, key, val)
-	{
+	json_object_object_foreach (map, key, val) {
 		if (check(key, json_object_get_string(val), net, ipc, err) < 0)
 			return berth_error_ret(err);
 		json_object_object_add(out, key, json_object_get(val));

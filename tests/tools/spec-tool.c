@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	if (berth_spec_apply_security(&ctx, spec, &err) < 0)
 		goto fail;
 	puts(json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
-							  JSON_C_TO_STRING_NOSLASHESCAPE));
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(spec);
 	json_object_put(body);
 	return 0;

@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "engine/spec-security-int.h"
 #include "oci/spec.h"
@@ -35,11 +36,19 @@ uint64_t berth_sec_default_caps(void)
 	return m;
 }
 
+/*
+ * "All" is every capability berth itself may still hold (its bounding set):
+ * a capability outside it cannot be given, and asking for it would only make
+ * the container fail to start (as happens where root lacks CAP_SYS_RESOURCE).
+ */
 static uint64_t all_caps(void)
 {
-	int last = berth_cap_last();
+	uint64_t m = 0;
 
-	return last >= 63 ? ~0ULL : (CAP_BIT(last + 1) - 1);
+	for (int c = 0; c <= berth_cap_last() && c < 64; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			m |= CAP_BIT(c);
+	return m;
 }
 
 /* "sys_admin", "CAP_SYS_ADMIN", "Sys_Admin" → the number; "ALL" → 64; else an error. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -112,6 +113,16 @@ static char *dump(json_object *o)
 	return buf;
 }
 
+/* How many capabilities this process may hold: what "ALL" means. */
+static int bounding_count(void)
+{
+	int n = 0;
+
+	for (int c = 0; c <= berth_cap_last(); c++)
+		n += prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1;
+	return n;
+}
+
 static bool has_string(json_object *arr, const char *s)
 {
 	for (size_t i = 0; arr != NULL && i < json_object_array_length(arr); i++)
@@ -189,7 +200,7 @@ BERTH_TEST(spec_security_cap_add_drop)
 	b = at(s, "process.capabilities.permitted");
 	CHECK(has_string(b, "CAP_SYS_MODULE") && has_string(b, "CAP_NET_RAW"));
 	CHECK(!has_string(b, "CAP_SYS_ADMIN"));
-	CHECK_INT(json_object_array_length(b), ==, berth_cap_last());
+	CHECK_INT(json_object_array_length(b), ==, bounding_count() - 1);
 	json_object_put(s);
 
 	/* Added and dropped: added wins, as Docker. */
@@ -210,7 +221,7 @@ BERTH_TEST(spec_security_privileged)
 
 	s = apply("{\"HostConfig\":{\"Privileged\":true,\"CapDrop\":[\"ALL\"]}}");
 	CHECK_INT(json_object_array_length(at(s, "process.capabilities.bounding")), ==,
-		  berth_cap_last() + 1);
+		  bounding_count());
 	CHECK(at(s, "linux.seccomp") == NULL);
 	CHECK(at(s, "linux.maskedPaths") == NULL && at(s, "linux.readonlyPaths") == NULL);
 	CHECK_STR(dump(at(s, "linux.resources.devices")),

@@ -39,7 +39,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
 all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
-	$(BUILD)/storage-tool $(BUILD)/berth-init $(BUILD)/spec-tool
+	$(BUILD)/storage-tool $(BUILD)/log-tool $(BUILD)/berth-init $(BUILD)/spec-tool
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,6 +84,11 @@ $(BUILD)/berth-init: cmd/berth-init/main.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
+
+# A thin driver over lib/engine/log for tests/integration/test_log_drivers.py.
+$(BUILD)/log-tool: $(BUILD)/tests/tools/log-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
 
 # The probe runs inside test containers, so it is static: no libc needed there.
 $(BUILD)/probe: tests/probe/probe.c

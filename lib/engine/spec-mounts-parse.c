@@ -98,6 +98,25 @@ static int set_source(struct berth_mreq *m, const char *src, const char *where,
 	return m->source ? 0 : berth_error_set(err, ENOMEM, "out of memory");
 }
 
+static bool is_mode_list(const char *s)
+{
+	while (*s != '\0') {
+		size_t n = strcspn(s, ",");
+		static const char *const words[] = { "ro", "rw", "z", "Z", "nocopy" };
+		bool known = false;
+
+		for (size_t i = 0; i < BERTH_ARRAY_SIZE(words); i++)
+			known = known || (strlen(words[i]) == n && strncmp(s, words[i], n) == 0);
+		for (size_t i = 0; i < BERTH_ARRAY_SIZE(propagations); i++)
+			known = known || (strlen(propagations[i]) == n &&
+					  strncmp(s, propagations[i], n) == 0);
+		if (!known)
+			return false;
+		s += n + (s[n] == ',');
+	}
+	return true;
+}
+
 /* -v options: ro|rw, z|Z, nocopy, a propagation, each at most once. */
 static int parse_mode(struct berth_mreq *m, const char *mode, const char *where,
 		      struct berth_error **err)
@@ -164,6 +183,10 @@ int berth_mreq_parse_bind(const char *spec, const char *where, struct berth_mreq
 	}
 	if (n > 3 || *parts[0] == '\0' || (n > 1 && *parts[1] == '\0') ||
 	    (n == 3 && *parts[2] == '\0'))
+		return berth_error_set(err, EINVAL, "%s: invalid volume specification: '%s'", where,
+				       spec);
+	/* "/dst:ro": a target with options but no source, which Docker refuses. */
+	if (n == 2 && is_mode_list(parts[1]))
 		return berth_error_set(err, EINVAL, "%s: invalid volume specification: '%s'", where,
 				       spec);
 	if (n == 1) { /* just a target: an anonymous volume */

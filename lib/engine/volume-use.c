@@ -16,17 +16,10 @@
 
 /*
  * Which containers use a volume, and prune.  A container record
- * (containers/<id>/container.json) lists its mounts as Docker's inspect
+ * (berth_ctr_load) lists its mounts as Docker's inspect
  * "Mounts"; a volume is in use while any record, whatever its state, names
  * it there, as Docker refuses `volume rm` of a volume of a stopped container.
  */
-
-#define RECORD_MAX (16 << 20)
-
-static bool is_id(const char *s)
-{
-	return strlen(s) == BERTH_CTR_ID_LEN && strspn(s, "0123456789abcdef") == BERTH_CTR_ID_LEN;
-}
 
 static bool record_uses(json_object *rec, const char *name)
 {
@@ -74,37 +67,27 @@ static int empty_strv(char ***out)
 int berth_volume_users(struct berth_engine *e, const char *name, char ***ids,
 		       struct berth_error **err)
 {
+	cleanup_strv char **all = NULL;
 	cleanup_strv char **v = NULL;
 	size_t n = 0;
-	struct dirent *de;
-	int fd = openat(e->ctrfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return berth_error_errno(err, "open '%s/containers'", e->root);
-	}
-	while ((de = readdir(d)) != NULL) {
-		cleanup_free char *rec_path = NULL;
-		json_object *rec = NULL;
+	if (berth_ctr_list(e, &all, err) < 0)
+		return berth_error_ret(err);
+	for (char **id = all; *id != NULL; id++) {
+		struct berth_ctr *c = NULL;
 		struct berth_error *skip = NULL;
+		bool uses;
 
-		if (!is_id(de->d_name) || asprintf(&rec_path, "%s/container.json", de->d_name) < 0)
-			continue;
 		/* A container still being created has no record yet: it is not a user. */
-		if (berth_json_parse_file(dirfd(d), rec_path, RECORD_MAX, &rec, &skip) < 0) {
+		if (berth_ctr_load(e, *id, &c, &skip) < 0) {
 			berth_error_free(skip);
 			continue;
 		}
-		if (record_uses(rec, name) && add_str(&v, &n, de->d_name) < 0) {
-			json_object_put(rec);
-			closedir(d);
+		uses = record_uses(c->record, name);
+		berth_ctr_free(c);
+		if (uses && add_str(&v, &n, *id) < 0)
 			return berth_error_set(err, ENOMEM, "out of memory");
-		}
-		json_object_put(rec);
 	}
-	closedir(d);
 	if (v == NULL && empty_strv(&v) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	*ids = steal_ptr(&v);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/log.h"
 #include "engine/rootfs.h"
 #include "engine/spec-build.h"
 #include "image/blobs.h"
@@ -249,6 +250,41 @@ out:
 	return ret;
 }
 
+/*
+ * HostConfig.LogConfig: the config file's driver and options when the body
+ * names none, then checked (an unknown driver or option fails create).
+ */
+static int log_config(struct berth_engine *e, json_object *body, struct berth_error **err)
+{
+	json_object *hc, *lc = NULL, *opts;
+	const char *type = NULL;
+
+	if (!json_object_object_get_ex(body, "HostConfig", &hc) ||
+	    !json_object_is_type(hc, json_type_object)) {
+		hc = json_object_new_object();
+		json_object_object_add(body, "HostConfig", hc);
+	}
+	if (berth_json_object(hc, "HostConfig", "LogConfig", &lc, err) < 0 ||
+	    (lc && berth_json_string(lc, "HostConfig.LogConfig", "Type", &type, err) < 0))
+		return berth_error_ret(err);
+	if (type == NULL || type[0] == '\0') {
+		lc = json_object_new_object();
+		opts = json_object_new_object();
+		json_object_object_add(lc, "Type", json_object_new_string(e->conf.log_driver));
+		for (size_t i = 0; e->conf.log_opts[i]; i++) {
+			char *eq = strchr(e->conf.log_opts[i], '=');
+			char *k = strndup(e->conf.log_opts[i], (size_t)(eq - e->conf.log_opts[i]));
+
+			if (k)
+				json_object_object_add(opts, k, json_object_new_string(eq + 1));
+			free(k);
+		}
+		json_object_object_add(lc, "Config", opts);
+		json_object_object_add(hc, "LogConfig", lc);
+	}
+	return berth_log_validate(lc, err);
+}
+
 /* UsernsMode "host" or the config's "userns = host": none; else the berth range. */
 static int choose_userns(struct berth_engine *e, json_object *body, struct berth_userns *u,
 			 struct berth_error **err)
@@ -272,7 +308,7 @@ int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
 	cleanup_free char *dir = NULL;
 	cleanup_free char *n = NULL;
 
-	if (berth_store_driver(store, &b.driver, err) < 0 ||
+	if (berth_store_driver(store, &b.driver, err) < 0 || log_config(e, body, err) < 0 ||
 	    choose_userns(e, body, &b.userns, err) < 0)
 		return berth_error_ret(err);
 	if (berth_ctr_alloc(e, name, id, &n, err) < 0)

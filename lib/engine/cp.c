@@ -191,10 +191,9 @@ int berth_ctr_cp_out(struct berth_engine *e, const char *ref, const char *src,
 	if (ret == 0 && (name = plan_name(&p, src, src)) == NULL)
 		ret = berth_error_set(err, ENOMEM, "out of memory");
 	if (ret == 0) {
-		struct berth_tar_tree_opts to = { .arcname = name,
-						  .uid = -1,
-						  .gid = -1,
-						  .id_add = -s.uid_base };
+		struct berth_tar_tree_opts to = {
+			.arcname = name, .uid = -1, .gid = -1, .id_add = -s.uid_base
+		};
 		ret = write_tree(fd, out_fd, &to, err);
 	}
 	side_close(&s);
@@ -222,8 +221,8 @@ static int host_target(const char *src, bool dir, const char *dest, struct berth
 	return fd;
 }
 
-int berth_ctr_cp_to_host(struct berth_engine *e, const char *ref, const char *src,
-			 const char *dest, const struct berth_cp_opts *o, struct berth_error **err)
+int berth_ctr_cp_to_host(struct berth_engine *e, const char *ref, const char *src, const char *dest,
+			 const struct berth_cp_opts *o, struct berth_error **err)
 {
 	cleanup_close int fd = -1, dirfd = -1, tmp = -1;
 	cleanup_free char *name = NULL;
@@ -346,15 +345,16 @@ out:
 	return ret < 0 ? berth_error_ret(err) : 0;
 }
 
-int berth_ctr_export(struct berth_engine *e, const char *ref, int out_fd,
-		     struct berth_error **err)
+int berth_ctr_export(struct berth_engine *e, const char *ref, int out_fd, struct berth_error **err)
 {
 	struct side s;
 	int ret;
 
 	if (side_open(e, ref, false, &s, err) < 0)
 		return berth_error_ret(err);
-	struct berth_tar_tree_opts to = { .arcname = "", .uid = -1, .gid = -1, .id_add = -s.uid_base };
+	struct berth_tar_tree_opts to = {
+		.arcname = "", .uid = -1, .gid = -1, .id_add = -s.uid_base
+	};
 	ret = write_tree(s.rootfd, out_fd, &to, err);
 	side_close(&s);
 	return ret;

@@ -27,8 +27,8 @@ int berth_ctr_cp_out(struct berth_engine *e, const char *ref, const char *src,
 		     const struct berth_cp_opts *o, int out_fd, struct berth_error **err);
 
 /* `cp CTR:SRC DEST`: into the host path @dest with Docker's rules (docs). */
-int berth_ctr_cp_to_host(struct berth_engine *e, const char *ref, const char *src,
-			 const char *dest, const struct berth_cp_opts *o, struct berth_error **err);
+int berth_ctr_cp_to_host(struct berth_engine *e, const char *ref, const char *src, const char *dest,
+			 const struct berth_cp_opts *o, struct berth_error **err);
 
 /* `cp SRC CTR:DEST`: the host path @src into the container. */
 int berth_ctr_cp_from_host(struct berth_engine *e, const char *ref, const char *src,
@@ -40,8 +40,7 @@ int berth_ctr_cp_in(struct berth_engine *e, const char *ref, int in_fd, const ch
 		    const struct berth_cp_opts *o, struct berth_error **err);
 
 /* `export`: the container's whole root file system as a tar stream on @out_fd. */
-int berth_ctr_export(struct berth_engine *e, const char *ref, int out_fd,
-		     struct berth_error **err);
+int berth_ctr_export(struct berth_engine *e, const char *ref, int out_fd, struct berth_error **err);
 
 /*
  * Docker's rules for where a copy lands.  Given the source (a directory?

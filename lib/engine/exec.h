@@ -13,10 +13,10 @@
  * capabilities, rlimits, no_new_privs, LSM labels) with Docker's changes.
  */
 struct berth_ctr_exec_opts {
-	const char *ref;   /* container id, prefix or name */
-	char **args;	   /* the command, at least one word */
-	char **env;	   /* KEY=VALUE, NULL-terminated (the CLI resolves a bare KEY) */
-	const char *user;  /* -u: resolved in the container's /etc/passwd; NULL: the container's */
+	const char *ref;  /* container id, prefix or name */
+	char **args;	  /* the command, at least one word */
+	char **env;	  /* KEY=VALUE, NULL-terminated (the CLI resolves a bare KEY) */
+	const char *user; /* -u: resolved in the container's /etc/passwd; NULL: the container's */
 	const char *workdir; /* -w; NULL: the container's */
 	bool tty;	     /* a pty, relayed to our stdin/stdout unless @detach */
 	bool detach;

@@ -66,7 +66,8 @@ int berth_ctr_cgroup(struct berth_engine *e, const char *id, struct berth_cgroup
 		return berth_error_prefix(err, "container %s", id);
 	if (st->cgroup == NULL) {
 		berth_state_free(st);
-		return berth_error_set(err, ENOENT, "container %s: the runtime knows no cgroup", id);
+		return berth_error_set(err, ENOENT, "container %s: the runtime knows no cgroup",
+				       id);
 	}
 	ret = berth_cgroup_open(st->cgroup, out, err);
 	berth_state_free(st);

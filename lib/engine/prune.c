@@ -157,7 +157,8 @@ static const char *rec_str(const struct berth_ctr *c, const char *key)
 {
 	json_object *v;
 
-	if (json_object_object_get_ex(c->record, key, &v) && json_object_is_type(v, json_type_string))
+	if (json_object_object_get_ex(c->record, key, &v) &&
+	    json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
 	return "";
 }
@@ -177,7 +178,8 @@ bool berth_ctr_image_user(struct berth_engine *e, const char *image_id, char *id
 		for (char **p = ids; *p && !found; p++) {
 			struct berth_ctr *c = NULL;
 
-			if (berth_ctr_load(e, *p, &c, &err) < 0 || berth_ctr_refresh(e, c, &err) < 0) {
+			if (berth_ctr_load(e, *p, &c, &err) < 0 ||
+			    berth_ctr_refresh(e, c, &err) < 0) {
 				berth_error_clear(&err);
 				berth_ctr_free(c);
 				continue;

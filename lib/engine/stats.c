@@ -96,7 +96,8 @@ void berth_stats_from_cgroup(json_object *data, uint64_t host_mem, struct berth_
 {
 	uint64_t usage = AT(data, "memory", "usage", "usage");
 	uint64_t limit = AT(data, "memory", "usage", "limit");
-	/* Docker's CLI leaves the inactive page cache out: v1 total_inactive_file, v2 inactive_file */
+	/* Docker's CLI leaves the inactive page cache out: v1 total_inactive_file, v2 inactive_file
+	 */
 	uint64_t inactive = AT(data, "memory", "raw", "total_inactive_file");
 
 	if (inactive == 0)

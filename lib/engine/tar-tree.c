@@ -85,8 +85,8 @@ static int header(struct walk *w, const char *name, const struct stat *st, const
 		return berth_error_set(err, ENOMEM, "out of memory");
 	if (w->o->skip_whiteout_names && whiteout_name(name)) {
 		archive_entry_free(e);
-		return berth_error_set(err, EINVAL, "'%s': names starting with .wh. cannot be copied",
-				       name);
+		return berth_error_set(err, EINVAL,
+				       "'%s': names starting with .wh. cannot be copied", name);
 	}
 	archive_entry_copy_stat(e, st);
 	archive_entry_set_pathname(e, name);
@@ -184,7 +184,8 @@ static int entry(struct walk *w, int dfd, const char *name, const char *path, in
 		if (fd < 0)
 			return berth_error_errno(err, "open '%s'", path);
 		if (fstat(fd, &st) < 0 || header(w, path, &st, NULL, NULL, err) < 0)
-			return *err ? berth_error_ret(err) : berth_error_errno(err, "stat '%s'", path);
+			return *err ? berth_error_ret(err)
+				    : berth_error_errno(err, "stat '%s'", path);
 		return tree(w, fd, path, depth + 1, err);
 	}
 	if (!S_ISREG(st.st_mode))
@@ -309,9 +310,8 @@ static int rewrite_entries(struct archive *in, struct archive *out,
 		if (name == NULL)
 			return berth_error_set(err, EINVAL, "tar entry without a name");
 		if (o->skip_whiteout_names && whiteout_name(name))
-			return berth_error_set(err, EINVAL,
-					       "'%s': names starting with .wh. cannot be copied",
-					       name);
+			return berth_error_set(
+			    err, EINVAL, "'%s': names starting with .wh. cannot be copied", name);
 		archive_entry_set_uid(e, owner(o->uid, archive_entry_uid(e), o->id_add));
 		archive_entry_set_gid(e, owner(o->gid, archive_entry_gid(e), o->id_add));
 		if (archive_write_header(out, e) < ARCHIVE_WARN)

@@ -108,8 +108,7 @@ static int check(const struct berth_ctr *c, const struct berth_ctr_update_opts *
 	int64_t mem = o->memory.set ? o->memory.v : hc_int(hc, "Memory");
 
 	if (o->memory.set && o->memory.v != 0 && o->memory.v < 6 * 1024 * 1024)
-		return berth_error_set(err, EINVAL,
-				       "Minimum memory limit allowed is 6MB");
+		return berth_error_set(err, EINVAL, "Minimum memory limit allowed is 6MB");
 	if (mem > 0 && swap > 0 && swap < mem)
 		return berth_error_set(err, EINVAL,
 				       o->memory_swap.set
@@ -215,8 +214,8 @@ static int update_live(struct berth_engine *e, const char *id, json_object *res,
 	return ret < 0 ? berth_error_prefix(err, "Cannot update container %s", id) : 0;
 }
 
-int berth_ctr_update(struct berth_engine *e, const char *ref,
-		     const struct berth_ctr_update_opts *o, struct berth_error **err)
+int berth_ctr_update(struct berth_engine *e, const char *ref, const struct berth_ctr_update_opts *o,
+		     struct berth_error **err)
 {
 	json_object *policy = NULL, *res = NULL;
 	struct berth_ctr *c = NULL;

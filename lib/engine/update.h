@@ -25,8 +25,8 @@ struct berth_ctr_update_opts {
 	const char *restart; /* no | always | unless-stopped | on-failure[:N] */
 };
 
-int berth_ctr_update(struct berth_engine *e, const char *ref,
-		     const struct berth_ctr_update_opts *o, struct berth_error **err);
+int berth_ctr_update(struct berth_engine *e, const char *ref, const struct berth_ctr_update_opts *o,
+		     struct berth_error **err);
 
 /* Docker's restart policy "name[:max]" → {"Name", "MaximumRetryCount"}; EINVAL otherwise. */
 int berth_restart_policy_parse(const char *s, json_object **out, struct berth_error **err);

@@ -1,10 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
+import os
 """The flags of `berth create` / `berth run`: each value lands in the container's Config or
 HostConfig as Docker's create body has it (checked with `berth inspect`), and bad values are
 refused with Docker's wording before anything is created."""
 import pytest
 
 from engine_helpers import engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+
+
+def _a_disk():
+    """A block device of this machine (the throttles need a real one)."""
+    for name in sorted(os.listdir("/sys/block")):
+        if not name.startswith(("loop", "ram", "zram")) and os.path.exists("/dev/" + name):
+            return "/dev/" + name
+    return "/dev/loop0"
+
+
+DISK = _a_disk()
 
 
 def create(engine, *flags, cmd=()):
@@ -57,8 +69,8 @@ def test_hostconfig_resources(engine):
                 "--cpus", "1.5", "-c", "512", "--cpuset-cpus", "0", "--cpuset-mems", "0",
                 "--pids-limit", "64", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=50",
                 "--ulimit", "nofile=512:1024", "--blkio-weight", "300",
-                "--device-read-bps", "/dev/sda:1mb", "--device-write-bps", "/dev/sda:2m",
-                "--device-read-iops", "/dev/sda:100", "--oom-score-adj", "-500",
+                "--device-read-bps", f"{DISK}:1mb", "--device-write-bps", f"{DISK}:2m",
+                "--device-read-iops", f"{DISK}:100", "--oom-score-adj", "-500",
                 "--shm-size", "128m")["HostConfig"]
     assert hc["Memory"] == 64 << 20 and hc["MemorySwap"] == -1
     assert hc["MemoryReservation"] == 32 << 20
@@ -68,9 +80,9 @@ def test_hostconfig_resources(engine):
     assert hc["Ulimits"] == [{"Name": "nofile", "Soft": 512, "Hard": 1024},
                              {"Name": "nproc", "Soft": 50, "Hard": 50}]
     assert hc["BlkioWeight"] == 300
-    assert hc["BlkioDeviceReadBps"] == [{"Path": "/dev/sda", "Rate": 1 << 20}]
-    assert hc["BlkioDeviceWriteBps"] == [{"Path": "/dev/sda", "Rate": 2 << 20}]
-    assert hc["BlkioDeviceReadIOps"] == [{"Path": "/dev/sda", "Rate": 100}]
+    assert hc["BlkioDeviceReadBps"] == [{"Path": DISK, "Rate": 1 << 20}]
+    assert hc["BlkioDeviceWriteBps"] == [{"Path": DISK, "Rate": 2 << 20}]
+    assert hc["BlkioDeviceReadIOps"] == [{"Path": DISK, "Rate": 100}]
     assert hc["OomScoreAdj"] == -500 and hc["ShmSize"] == 128 << 20
 
 

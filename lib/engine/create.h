@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_ENGINE_CREATE_H
+#define BERTH_ENGINE_CREATE_H
+
+#include <json-c/json.h>
+
+#include "engine/ctr.h"
+#include "engine/engine.h"
+#include "image/images.h"
+#include "util/error.h"
+
+/*
+ * Create a container from Docker's create body (@body: Image, Cmd, ...,
+ * HostConfig) and the resolved image @img of @store: reserve the name,
+ * mount the rootfs, build the OCI spec into bundle/config.json, write the
+ * record and a "created" State.  On failure nothing is left.  Warnings for
+ * the user are appended to @warnings (a json array of strings).
+ */
+int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
+		     const struct berth_image *img, json_object *body, const char *name,
+		     json_object *warnings, char *id, struct berth_error **err);
+
+/*
+ * Mount the container's root as its record says (GraphDriver, the image's
+ * top chain id, the user namespace) unless mounted.  Used by create and by
+ * the monitor before each (re)start.
+ */
+int berth_ctr_mount(struct berth_engine *e, const struct berth_ctr *c, struct berth_error **err);
+
+#endif

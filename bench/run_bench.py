@@ -306,6 +306,8 @@ class Bench:
             if p in self.host_before or not os.path.lexists(p):
                 continue
             try:
+                if os.path.ismount(p):  # podman bind-mounts /run/netns onto itself
+                    subprocess.run(["umount", p], capture_output=True)
                 os.rmdir(p) if os.path.isdir(p) else os.unlink(p)
             except OSError as e:
                 log(f"warning: {p}, made by an engine during the bench, left: {e.strerror}")

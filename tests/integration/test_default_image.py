@@ -5,6 +5,7 @@ same bytes and the same digests."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from test_berth_images import Berth
+from test_berth_images import BERTH, Berth
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "make-busybox-image.sh"
@@ -162,3 +163,66 @@ def test_podman_loads_it(image, tmp_path):
         subprocess.run(base + ["system", "reset", "-f"], capture_output=True, timeout=120)
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(run, ignore_errors=True)
+
+
+def has_run():
+    r = subprocess.run([BERTH, "run", "--help"], capture_output=True, text=True, timeout=30)
+    return r.returncode == 0
+
+
+needs_run = pytest.mark.skipif(not has_run(), reason="this berth has no `run` yet")
+
+
+@pytest.fixture
+def run_root(tmp_path):
+    """A data root for containers; whatever a failed test left running is removed."""
+    b = Berth(tmp_path / "run-root")
+    yield b
+    r = b("ps", "-aq", check=False)
+    for cid in r.stdout.split() if r.returncode == 0 else []:
+        b("rm", "-f", cid, check=False)
+    mounts = [line.split()[4] for line in open("/proc/self/mountinfo")
+              if line.split()[4].startswith(str(b.root) + "/")]
+    for mp in sorted(mounts, key=len, reverse=True):
+        subprocess.run(["umount", "-l", mp], capture_output=True)
+    shutil.rmtree(b.root, ignore_errors=True)
+
+
+@needs_run
+def test_run_default_image(run_root, image):
+    run_root("load", "-i", str(image))
+    r = run_root("run", "--rm", "busybox", "sh", "-c",
+                 "id -u; grep ^nobody: /etc/passwd; stat -c %a /tmp; echo $PATH")
+    uid, nobody, tmp_mode, path = r.stdout.split("\n")[:4]
+    assert uid == "0" and nobody.split(":")[2] == "65534" and tmp_mode == "1777"
+    assert "/bin" in path.split(":")
+    # Cmd ["sh"] is the default: with no command, sh reads its script from stdin.
+    r = subprocess.run([BERTH, "--root", str(run_root.root), "run", "--rm", "-i", "busybox"],
+                       input="echo from-default-cmd\n", capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stdout == "from-default-cmd\n", r.stderr
+
+
+@needs_run
+def test_run_demo(run_root):
+    """`make run`'s script: loads the image into an empty root, shows isolation and limits."""
+    env = dict(os.environ, BERTH_ROOT=str(run_root.root), BERTH=BERTH)
+    r = subprocess.run([str(REPO / "scripts" / "run-demo.sh")], capture_output=True, text=True,
+                       timeout=120, env=env)
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    assert "loading the built-in image" in out
+    assert "id:             uid=0(root)" in out
+    host_uid = re.search(r"host uid:\s+(\d+)", out).group(1)
+    assert host_uid != "0", "container root is host root: no user namespace"
+    assert "hostname:       berth-demo" in out
+    assert re.search(r"NoNewPrivs:\s+1", out) and re.search(r"Seccomp:\s+2", out), out
+    assert re.search(r"memory limit:\s+67108864 bytes", out), out
+    assert re.search(r"pids limit:\s+64 ", out), out
+    assert re.search(r"^\s+1 root\s+sh$", out, re.M), out
+    assert re.search(r"CapEff:\s+[0-9a-f]{16}  ", out), out
+    assert "sys_admin" not in re.search(r"CapEff:.*", out).group(0)
+    # The second time the image is there already.
+    r = subprocess.run([str(REPO / "scripts" / "run-demo.sh")], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert r.returncode == 0 and "loading" not in r.stdout, r.stdout + r.stderr

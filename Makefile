@@ -39,7 +39,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench bench-run fuzz
 
 all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
-	$(BUILD)/storage-tool $(BUILD)/busybox-image.tar
+	$(BUILD)/storage-tool $(BUILD)/log-tool $(BUILD)/rootfs-tool $(BUILD)/busybox-image.tar
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,6 +71,16 @@ $(BUILD)/registry-cli: $(BUILD)/tests/registry-cli.o $(BUILD)/libberth.a
 
 # A thin driver over lib/storage for tests/integration/test_layers.py and bench/unpack.sh.
 $(BUILD)/storage-tool: $(BUILD)/tests/tools/storage-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
+
+# A thin driver over lib/engine's rootfs and userns for tests/integration/test_userns_rootfs.py.
+$(BUILD)/rootfs-tool: $(BUILD)/tests/tools/rootfs-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
+
+# A thin driver over lib/engine/log for tests/integration/test_log_drivers.py.
+$(BUILD)/log-tool: $(BUILD)/tests/tools/log-tool.o $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
 

@@ -36,11 +36,11 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
+.PHONY: all deps run check unit unit-asan integration asan clean format-check bench bench-run fuzz
 
 all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
 	$(BUILD)/storage-tool $(BUILD)/log-tool $(BUILD)/rootfs-tool $(BUILD)/berth-init \
-	$(BUILD)/spec-tool
+	$(BUILD)/spec-tool $(BUILD)/busybox-image.tar
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,6 +102,11 @@ $(BUILD)/probe: tests/probe/probe.c
 	@echo "  LD      $@"
 	@$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# The built-in default image (busybox:latest) from Debian's busybox-static: an OCI archive that
+# `berth load` reads, made without network and byte-for-byte reproducible.
+$(BUILD)/busybox-image.tar: scripts/make-busybox-image.sh $(wildcard /bin/busybox)
+	@scripts/make-busybox-image.sh $@
+
 deps:
 	@scripts/install-deps.sh
 
@@ -133,6 +138,10 @@ format-check:
 
 bench: all
 	bench/runtime.sh
+
+# berth run against podman run and docker run, and the idle monitor's memory (docs/performance.md).
+bench-run: all
+	bench/run.sh
 
 clean:
 	rm -rf build build-asan build-clang build-fuzz

@@ -15,7 +15,8 @@
 struct cli {
 	const char *root; /* data root: --root, $BERTH_ROOT, /var/lib/berth */
 	bool debug;
-	struct berth_store *store; /* opened on first use */
+	struct berth_store *store;   /* opened on first use */
+	struct berth_engine *engine; /* opened on first use (containers.h) */
 };
 
 struct command {
@@ -51,6 +52,12 @@ int cmd_import(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_history(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_system(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_version(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_create(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_ps(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_rm(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_container(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_image_inspect(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_container_inspect(struct cli *g, int argc, char **argv, struct berth_error **err);
 
 struct berth_gc_hooks;
 struct berth_image;

@@ -75,11 +75,16 @@ static int prune(struct cli *g, int argc, char **argv, struct berth_error **err)
 int cmd_image(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	static const struct command subs[] = {
-		{ "ls", cmd_images, NULL },	  { "list", cmd_images, NULL },
-		{ "inspect", cmd_inspect, NULL }, { "rm", cmd_rmi, NULL },
-		{ "tag", cmd_tag, NULL },	  { "pull", cmd_pull, NULL },
-		{ "prune", prune, NULL },	  { "save", cmd_save, NULL },
-		{ "load", cmd_load, NULL },	  { "import", cmd_import, NULL },
+		{ "ls", cmd_images, NULL },
+		{ "list", cmd_images, NULL },
+		{ "inspect", cmd_image_inspect, NULL },
+		{ "rm", cmd_rmi, NULL },
+		{ "tag", cmd_tag, NULL },
+		{ "pull", cmd_pull, NULL },
+		{ "prune", prune, NULL },
+		{ "save", cmd_save, NULL },
+		{ "load", cmd_load, NULL },
+		{ "import", cmd_import, NULL },
 		{ "history", cmd_history, NULL },
 	};
 

@@ -327,36 +327,3 @@ int cmd_rmi(struct cli *g, int argc, char **argv, struct berth_error **err)
 		return 1;
 	return rc;
 }
-
-int cmd_inspect(struct cli *g, int argc, char **argv, struct berth_error **err)
-{
-	json_object *arr = json_object_new_array();
-	struct berth_store *s;
-	int rc = 0;
-
-	if (argc < 2 || cli_store(g, &s, err) < 0) {
-		if (argc < 2)
-			berth_error_set(err, EINVAL, "usage: berth image inspect IMAGE...");
-		json_object_put(arr);
-		return 1;
-	}
-	for (int i = 1; i < argc; i++) {
-		struct berth_image *img = NULL;
-		struct berth_error *e = NULL;
-		json_object *o = NULL;
-
-		if (berth_image_resolve(s, argv[i], &img, &e) == 0 &&
-		    cli_image_inspect_json(s, img, &o, &e) == 0)
-			json_object_array_add(arr, o);
-		else {
-			fprintf(stderr, "berth: %s\n", e ? e->msg : "inspect failed");
-			rc = 1;
-		}
-		berth_error_free(e);
-		berth_image_free(img);
-	}
-	puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(arr);
-	return rc;
-}

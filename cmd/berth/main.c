@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine/engine.h"
 #include "util/cleanup.h"
 
 static const struct command commands[] = {
@@ -18,7 +19,11 @@ static const struct command commands[] = {
 	{ "tag", cmd_tag, "tag SOURCE TARGET" },
 	{ "rmi", cmd_rmi, "rmi [-f] IMAGE..." },
 	{ "image", cmd_image, "image inspect|ls|rm|tag|pull|prune|save|load|import|history ..." },
-	{ "inspect", cmd_inspect, "inspect IMAGE..." },
+	{ "create", cmd_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]" },
+	{ "ps", cmd_ps, "ps [-a] [-q] [--no-trunc]" },
+	{ "rm", cmd_rm, "rm [-f] [-v] CONTAINER..." },
+	{ "container", cmd_container, "container create|ls|ps|rm|inspect ..." },
+	{ "inspect", cmd_inspect, "inspect [-f FORMAT] CONTAINER|IMAGE..." },
 	{ "save", cmd_save, "save [-o FILE] [--format docker|oci] IMAGE..." },
 	{ "load", cmd_load, "load [-q] [-i FILE]" },
 	{ "import", cmd_import, "import [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]" },
@@ -106,5 +111,6 @@ int main(int argc, char **argv)
 		rc = rc > 0 ? rc : 1;
 	}
 	berth_store_free(g.store);
+	berth_engine_free(g.engine);
 	return rc;
 }

@@ -28,10 +28,10 @@
 #define BERTH_CONF_MAX_LIST 32
 
 struct berth_engine_conf {
-	int64_t memory;	    /* bytes, 0 = unlimited */
-	int64_t cpu_shares; /* 0 = kernel default */
-	int64_t pids_limit; /* 0 = unlimited */
-	char *ulimits[BERTH_CONF_MAX_LIST];  /* "nofile=1024:4096", NULL-terminated */
+	int64_t memory;			    /* bytes, 0 = unlimited */
+	int64_t cpu_shares;		    /* 0 = kernel default */
+	int64_t pids_limit;		    /* 0 = unlimited */
+	char *ulimits[BERTH_CONF_MAX_LIST]; /* "nofile=1024:4096", NULL-terminated */
 	char *log_driver;
 	char *log_opts[BERTH_CONF_MAX_LIST]; /* "key=value", NULL-terminated */
 	char *storage_driver;		     /* NULL: probe */

@@ -51,7 +51,7 @@ bool berth_log_readable(const char *driver);
 struct berth_log_read_opts {
 	bool follow;
 	bool timestamps;
-	int64_t tail;	    /* -1: all */
+	int64_t tail;	       /* -1: all */
 	struct timespec since; /* 0: from the start */
 	struct timespec until; /* 0: no end */
 	/* With follow: called when there is nothing new; false ends following. */
@@ -63,7 +63,7 @@ struct berth_log_read_opts {
  * `berth logs`: write the messages of a json-file log in @dir to @out_fd
  * (stdout messages) and @err_fd (stderr), oldest first across rotated files.
  */
-int berth_log_read(const char *dir, const char *id, const struct berth_log_read_opts *o,
-		   int out_fd, int err_fd, struct berth_error **err);
+int berth_log_read(const char *dir, const char *id, const struct berth_log_read_opts *o, int out_fd,
+		   int err_fd, struct berth_error **err);
 
 #endif

@@ -28,7 +28,8 @@ struct berth_spec_ctx {
 	int rootfs_fd;
 	const struct berth_userns *userns; /* the container's id mapping (enabled or not) */
 	json_object *mounts_out;	   /* Docker's "Mounts" array for inspect, appended to */
-	json_object *warnings_out;	   /* strings for the user ("--volume: :z ignored..."), appended to */
+	json_object
+	    *warnings_out; /* strings for the user ("--volume: :z ignored..."), appended to */
 };
 
 /* Build the spec; the caller puts *spec. */

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "engine/create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/rootfs.h"
+#include "engine/spec-build.h"
+#include "image/blobs.h"
+#include "image/driver.h"
+#include "runtime/state.h"
+#include "storage/snapshot.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+#define IMAGE_CONFIG_MAX (8 << 20)
+
+/* The "config" object of the image config blob (NULL when it has none). */
+static int image_run_config(struct berth_store *s, const struct berth_image *img,
+			    json_object **whole, json_object **out, struct berth_error **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (berth_blob_read(s, img->id, IMAGE_CONFIG_MAX, &buf, &len, err) < 0 ||
+	    berth_json_parse(buf, len, whole, err) < 0)
+		return berth_error_prefix(err, "image %s", img->id);
+	if (berth_json_object(*whole, "", "config", out, err) < 0)
+		return berth_error_prefix(err, "image %s", img->id);
+	return 0;
+}
+
+static json_object *idmap_json(const struct berth_idmap *m)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ContainerID", json_object_new_int64(m->container));
+	json_object_object_add(o, "HostID", json_object_new_int64(m->host));
+	json_object_object_add(o, "Size", json_object_new_int64(m->size));
+	return o;
+}
+
+static json_object *userns_json(const struct berth_userns *u)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "Enabled", json_object_new_boolean(u->enabled));
+	if (u->enabled) {
+		json_object_object_add(o, "UidMap", idmap_json(&u->uid));
+		json_object_object_add(o, "GidMap", idmap_json(&u->gid));
+	}
+	return o;
+}
+
+static json_object *graph_driver(const char *dir, int driver)
+{
+	json_object *gd = json_object_new_object(), *data = json_object_new_object();
+	char *p = NULL;
+
+	json_object_object_add(gd, "Name",
+			       json_object_new_string(berth_storage_driver_name(driver)));
+	if (asprintf(&p, "%s/rootfs", dir) >= 0)
+		json_object_object_add(data, "MergedDir", json_object_new_string(p));
+	free(p);
+	if (driver == BERTH_DRIVER_OVERLAY) {
+		if (asprintf(&p, "%s/upper", dir) >= 0)
+			json_object_object_add(data, "UpperDir", json_object_new_string(p));
+		free(p);
+		if (asprintf(&p, "%s/work", dir) >= 0)
+			json_object_object_add(data, "WorkDir", json_object_new_string(p));
+		free(p);
+	}
+	json_object_object_add(gd, "Data", data);
+	return gd;
+}
+
+/* The record's first version: everything but what the spec builder adds. */
+static json_object *new_record(const char *id, const char *name, const char *dir,
+			       const struct berth_image *img, int driver,
+			       const struct berth_userns *u)
+{
+	json_object *r = json_object_new_object();
+	char *now = berth_now_rfc3339(), *s = NULL;
+
+	json_object_object_add(r, "Id", json_object_new_string(id));
+	json_object_object_add(r, "Created", json_object_new_string(now ? now : ""));
+	free(now);
+	if (asprintf(&s, "/%s", name) >= 0)
+		json_object_object_add(r, "Name", json_object_new_string(s));
+	free(s);
+	json_object_object_add(r, "Image", json_object_new_string(img->id));
+	json_object_object_add(r, "Driver",
+			       json_object_new_string(berth_storage_driver_name(driver)));
+	json_object_object_add(r, "Platform", json_object_new_string("linux"));
+	json_object_object_add(r, "GraphDriver", graph_driver(dir, driver));
+	json_object_object_add(
+	    r, "BerthChainID",
+	    json_object_new_string(img->n_layers ? img->layers[img->n_layers - 1].chain_id : ""));
+	json_object_object_add(r, "BerthUserns", userns_json(u));
+	if (asprintf(&s, "%s/%s-json.log", dir, id) >= 0)
+		json_object_object_add(r, "LogPath", json_object_new_string(s));
+	free(s);
+	json_object_object_add(r, "MountLabel", json_object_new_string(""));
+	json_object_object_add(r, "ProcessLabel", json_object_new_string(""));
+	json_object_object_add(r, "AppArmorProfile", json_object_new_string(""));
+	return r;
+}
+
+static json_object *created_state(void)
+{
+	json_object *s = json_object_new_object();
+	static const char zero[] = "0001-01-01T00:00:00Z";
+
+	json_object_object_add(s, "Status", json_object_new_string(BERTH_CTR_CREATED));
+	json_object_object_add(s, "Running", json_object_new_boolean(0));
+	json_object_object_add(s, "Paused", json_object_new_boolean(0));
+	json_object_object_add(s, "Restarting", json_object_new_boolean(0));
+	json_object_object_add(s, "OOMKilled", json_object_new_boolean(0));
+	json_object_object_add(s, "Dead", json_object_new_boolean(0));
+	json_object_object_add(s, "Pid", json_object_new_int(0));
+	json_object_object_add(s, "ExitCode", json_object_new_int(0));
+	json_object_object_add(s, "Error", json_object_new_string(""));
+	json_object_object_add(s, "StartedAt", json_object_new_string(zero));
+	json_object_object_add(s, "FinishedAt", json_object_new_string(zero));
+	json_object_object_add(s, "RestartCount", json_object_new_int(0));
+	return s;
+}
+
+static int write_bundle(struct berth_engine *e, const char *id, json_object *spec,
+			struct berth_error **err)
+{
+	cleanup_close int dfd = berth_ctr_dirfd(e, id, err);
+	cleanup_close int bfd = -1;
+	const char *s;
+
+	if (dfd < 0)
+		return dfd;
+	if (mkdirat(dfd, "bundle", 0700) < 0 && errno != EEXIST)
+		return berth_error_errno(err, "mkdir bundle");
+	bfd = openat(dfd, "bundle", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return berth_error_errno(err, "open bundle");
+	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
+	return berth_write_file_atomic(bfd, "config.json", s, strlen(s), 0600, err);
+}
+
+/* Path and Args as Docker reports them: the process's first word and the rest. */
+static void path_args(json_object *rec, json_object *spec)
+{
+	json_object *proc, *args, *rest = json_object_new_array();
+	size_t n;
+
+	if (!json_object_object_get_ex(spec, "process", &proc) ||
+	    !json_object_object_get_ex(proc, "args", &args) ||
+	    (n = json_object_array_length(args)) == 0) {
+		json_object_put(rest);
+		return;
+	}
+	json_object_object_add(rec, "Path", json_object_get(json_object_array_get_idx(args, 0)));
+	for (size_t i = 1; i < n; i++)
+		json_object_array_add(rest, json_object_get(json_object_array_get_idx(args, i)));
+	json_object_object_add(rec, "Args", rest);
+}
+
+/* Config = the body without HostConfig; HostConfig as the builder left it. */
+static void split_body(json_object *rec, json_object *body)
+{
+	json_object *config = json_object_new_object(), *hc = NULL;
+
+	json_object_object_foreach (body, k, v) {
+		if (strcmp(k, "HostConfig") == 0)
+			hc = v;
+		else
+			json_object_object_add(config, k, json_object_get(v));
+	}
+	json_object_object_add(rec, "Config", config);
+	json_object_object_add(rec, "HostConfig",
+			       hc ? json_object_get(hc) : json_object_new_object());
+}
+
+struct build {
+	struct berth_engine *e;
+	struct berth_store *store;
+	const struct berth_image *img;
+	json_object *body;
+	json_object *warnings;
+	struct berth_ctr *c;
+	int driver;
+	struct berth_userns userns;
+};
+
+static int build(struct build *b, struct berth_error **err)
+{
+	json_object *whole = NULL, *image_config = NULL, *spec = NULL;
+	json_object *mounts = json_object_new_array();
+	cleanup_free char *dir = berth_ctr_dir(b->e, b->c->id);
+	cleanup_close int rootfd = -1;
+	char *rootfs = NULL;
+	int ret = -1;
+
+	if (dir == NULL) {
+		berth_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (berth_ctr_mount(b->e, b->c, err) < 0 ||
+	    image_run_config(b->store, b->img, &whole, &image_config, err) < 0)
+		goto out;
+	if (asprintf(&rootfs, "%s/rootfs", dir) < 0) {
+		rootfs = NULL;
+		berth_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		berth_error_errno(err, "open %s", rootfs);
+		goto out;
+	}
+	struct berth_spec_ctx ctx = {
+		.engine = b->e,
+		.id = b->c->id,
+		.name = berth_ctr_name(b->c),
+		.create = b->body,
+		.image_config = image_config,
+		.rootfs = rootfs,
+		.rootfs_fd = rootfd,
+		.userns = &b->userns,
+		.mounts_out = mounts,
+		.warnings_out = b->warnings,
+	};
+	if (berth_spec_build(&ctx, &spec, err) < 0 || write_bundle(b->e, b->c->id, spec, err) < 0)
+		goto out;
+	path_args(b->c->record, spec);
+	split_body(b->c->record, b->body);
+	json_object_object_add(b->c->record, "Mounts", json_object_get(mounts));
+	ret = 0;
+out:
+	free(rootfs);
+	json_object_put(spec);
+	json_object_put(whole);
+	json_object_put(mounts);
+	return ret;
+}
+
+/* UsernsMode "host" or the config's "userns = host": none; else the berth range. */
+static int choose_userns(struct berth_engine *e, json_object *body, struct berth_userns *u,
+			 struct berth_error **err)
+{
+	json_object *hc = NULL;
+	const char *mode = NULL;
+
+	memset(u, 0, sizeof(*u));
+	if (berth_json_object(body, "", "HostConfig", &hc, err) < 0 ||
+	    (hc && berth_json_string(hc, "HostConfig", "UsernsMode", &mode, err) < 0))
+		return berth_error_ret(err);
+	(void)e;
+	return 0; /* the user namespace part decides here */
+}
+
+int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
+		     const struct berth_image *img, json_object *body, const char *name,
+		     json_object *warnings, char *id, struct berth_error **err)
+{
+	struct build b = { .e = e, .store = store, .img = img, .body = body, .warnings = warnings };
+	cleanup_free char *dir = NULL;
+	cleanup_free char *n = NULL;
+
+	if (berth_store_driver(store, &b.driver, err) < 0 ||
+	    choose_userns(e, body, &b.userns, err) < 0)
+		return berth_error_ret(err);
+	if (berth_ctr_alloc(e, name, id, &n, err) < 0)
+		return berth_error_ret(err);
+	b.c = calloc(1, sizeof(*b.c));
+	dir = berth_ctr_dir(e, id);
+	if (b.c == NULL || dir == NULL) {
+		berth_error_set(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	snprintf(b.c->id, sizeof(b.c->id), "%s", id);
+	b.c->record = new_record(id, n, dir, img, b.driver, &b.userns);
+	b.c->state = created_state();
+	if (build(&b, err) < 0 || berth_ctr_save_record(e, b.c, err) < 0 ||
+	    berth_ctr_save_state(e, b.c, err) < 0)
+		goto fail;
+	berth_ctr_free(b.c);
+	return 0;
+fail : {
+	struct berth_error *e2 = NULL;
+
+	berth_ctr_free(b.c);
+	berth_ctr_rootfs_umount(e, id, &e2);
+	berth_error_clear(&e2);
+	berth_rm_rf_at(e->ctrfd, id);
+	unlinkat(e->namesfd, n, 0);
+}
+	return berth_error_ret(err);
+}

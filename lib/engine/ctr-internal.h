@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_ENGINE_CTR_INTERNAL_H
+#define BERTH_ENGINE_CTR_INTERNAL_H
+
+#include "engine/ctr.h"
+
+int berth_ctr_reserve_name(struct berth_engine *e, const char *name, const char *id,
+			   struct berth_error **err);
+void berth_ctr_release_name(struct berth_engine *e, const char *name, const char *id);
+
+#endif

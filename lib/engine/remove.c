@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "engine/remove.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/ctr.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
+
+static bool active(const struct berth_ctr *c)
+{
+	const char *s = berth_ctr_status(c);
+
+	return strcmp(s, BERTH_CTR_RUNNING) == 0 || strcmp(s, BERTH_CTR_PAUSED) == 0 ||
+	       strcmp(s, BERTH_CTR_RESTARTING) == 0;
+}
+
+static void mark_removing(struct berth_engine *e, const char *id)
+{
+	cleanup_close int dfd = openat(e->ctrfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+
+	if (dfd < 0)
+		return;
+	fd = openat(dfd, BERTH_CTR_REMOVING, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Kill everything in the container and wait (10 s at most) for its monitor to go. */
+static void kill_and_wait(struct berth_engine *e, const char *id)
+{
+	struct berth_error *err = NULL;
+
+	berth_container_pause(e->runtime, id, false, &err); /* a frozen task cannot die */
+	berth_error_clear(&err);
+	berth_container_kill(e->runtime, id, SIGKILL, true, &err);
+	berth_error_clear(&err);
+	for (int i = 0; i < 1000 && berth_ctr_monitor_alive(e, id); i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+}
+
+int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool volumes,
+		     struct berth_error **err)
+{
+	char id[BERTH_CTR_ID_LEN + 1];
+	struct berth_ctr *c = NULL;
+	struct berth_error *ignored = NULL;
+	bool was_active;
+
+	(void)volumes;
+	if (berth_ctr_lookup(e, ref, id, err) < 0 || berth_ctr_load(e, id, &c, err) < 0 ||
+	    berth_ctr_refresh(e, c, err) < 0) {
+		berth_ctr_free(c);
+		return berth_error_ret(err);
+	}
+	was_active = active(c);
+	berth_ctr_free(c);
+	if (was_active && !force)
+		return berth_error_set(err, EBUSY,
+				       "You cannot remove a running container %s. Stop the "
+				       "container before attempting removal or force remove",
+				       id);
+	mark_removing(e, id);
+	if (was_active || berth_ctr_monitor_alive(e, id))
+		kill_and_wait(e, id);
+	if (berth_ctr_monitor_alive(e, id))
+		return berth_error_set(err, EBUSY, "container %s: its monitor does not exit", id);
+	/* What a dead monitor left: the runtime's state and cgroup. */
+	if (berth_container_delete(e->runtime, id, true, &ignored, err) < 0 &&
+	    berth_error_ret(err) != -ENOENT)
+		return berth_error_ret(err);
+	berth_error_clear(err);
+	berth_error_free(ignored);
+	return berth_ctr_remove_files(e, id, err);
+}

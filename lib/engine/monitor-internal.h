@@ -78,6 +78,13 @@ int mon_load_settings(struct monitor *m, struct berth_error **err);
 int mon_write_state(struct monitor *m, struct berth_error **err);
 void mon_timestamp(char *buf, size_t size);
 
+/* monitor-log.c: the log driver (engine/log.h); errors are dropped, never fatal. */
+int mon_log_open(const struct berth_log_info *info, struct berth_log **out,
+		 struct berth_error **err);
+void mon_log_write(struct berth_log *l, enum berth_log_stream stream, const char *buf, size_t len);
+void mon_log_flush(struct berth_log *l);
+void mon_log_close(struct berth_log *l);
+
 /* monitor-stdio.c: the container's stdio for one run, output copying, stdin. */
 int mon_stdio_prepare(struct monitor *m, struct berth_error **err);
 void mon_stdio_after_create(struct monitor *m);

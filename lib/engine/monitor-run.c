@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup/cgroup.h"
 #include "engine/create.h"
 #include "engine/monitor-internal.h"
+#include "engine/remove.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -141,7 +144,8 @@ bool mon_should_restart(struct monitor *m)
 {
 	bool yes;
 
-	if (m->no_restart)
+	/* an explicit stop, or `rm -f` under way */
+	if (m->no_restart || faccessat(m->dirfd, BERTH_CTR_REMOVING, F_OK, 0) == 0)
 		return false;
 	if (strcmp(m->policy, "always") == 0 || strcmp(m->policy, "unless-stopped") == 0)
 		yes = true;

@@ -83,7 +83,7 @@ static int open_log(struct monitor *m, struct berth_ctr *c, struct berth_error *
 	info.log_config = lc;
 	if (dir == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	return berth_log_open(&info, &m->log, err);
+	return mon_log_open(&info, &m->log, err);
 }
 
 static void read_previous(struct monitor *m, struct berth_ctr *c)

@@ -124,19 +124,13 @@ void mon_on_output(struct monitor *m, int *fd, enum berth_log_stream stream)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) { /* EOF, or EIO from a pty whose slave is gone */
-		if (m->log != NULL)
-			berth_log_flush(m->log, NULL);
+		mon_log_flush(m->log);
 		if (m->tty && *fd == m->out_fd)
 			close_fd(&m->in_fd);
 		close_fd(fd);
 		return;
 	}
-	if (m->log != NULL) {
-		struct berth_error *err = NULL;
-
-		berth_log_write(m->log, stream, buf, (size_t)n, &err);
-		berth_error_free(err); /* a failing log must not stop the container */
-	}
+	mon_log_write(m->log, stream, buf, (size_t)n);
 	if (stream == BERTH_LOG_STDOUT)
 		mon_broadcast(m, BERTH_ATTACH_WANT_STDOUT, BERTH_ATTACH_STDOUT, buf, (size_t)n);
 	else

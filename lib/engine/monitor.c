@@ -192,8 +192,7 @@ static void finish(struct monitor *m)
 		mon_write_state(m, NULL);
 		berth_error_clear(&err);
 	}
-	if (m->log != NULL)
-		berth_log_close(m->log);
+	mon_log_close(m->log);
 	m->log = NULL;
 	if (m->auto_remove) {
 		berth_ctr_remove_files(m->e, m->id, &err);

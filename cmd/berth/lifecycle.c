@@ -187,8 +187,7 @@ static bool config_bool(struct berth_engine *e, const char *id, const char *key)
 }
 
 /* start -a: the monitor gets our end of a pair, so no output is lost. */
-static int start_attached(struct berth_engine *e, const char *id, bool in,
-			  struct berth_error **err)
+static int start_attached(struct berth_engine *e, const char *id, bool in, struct berth_error **err)
 {
 	cleanup_close int mine = -1;
 	int pair[2], code;

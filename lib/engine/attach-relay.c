@@ -180,7 +180,7 @@ int berth_attach_relay(int sock, const struct berth_attach_io *io, int *exit_cod
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return berth_error_errno(err, "pipe");
 	if (io->tty)
-		r.tty_fd = io->in_fd >= 0 && isatty(io->in_fd)	 ? io->in_fd
+		r.tty_fd = io->in_fd >= 0 && isatty(io->in_fd)	   ? io->in_fd
 			   : io->out_fd >= 0 && isatty(io->out_fd) ? io->out_fd
 								   : -1;
 	set_handlers(&r, true);

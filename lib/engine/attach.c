@@ -44,8 +44,7 @@ int berth_attach_connect(struct berth_engine *e, const char *id, struct berth_er
 	return steal_fd(&sock);
 }
 
-int berth_attach_send(int sock, uint8_t type, const void *buf, size_t len,
-		      struct berth_error **err)
+int berth_attach_send(int sock, uint8_t type, const void *buf, size_t len, struct berth_error **err)
 {
 	char msg[BERTH_ATTACH_MAX_MSG];
 	ssize_t n;

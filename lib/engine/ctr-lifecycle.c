@@ -133,8 +133,7 @@ int berth_ctr_kill(struct berth_engine *e, const char *id, int sig, struct berth
 	return ret;
 }
 
-int berth_ctr_restart(struct berth_engine *e, const char *id, int timeout,
-		      struct berth_error **err)
+int berth_ctr_restart(struct berth_engine *e, const char *id, int timeout, struct berth_error **err)
 {
 	int ret = berth_ctr_stop(e, id, timeout, err);
 

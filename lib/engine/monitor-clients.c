@@ -238,7 +238,8 @@ void mon_flush_clients(struct monitor *m, int ms)
 
 		for (size_t i = 0; i < m->n_clients; i++)
 			if (m->clients[i].qlen > m->clients[i].qoff)
-				p[n++] = (struct pollfd){ .fd = m->clients[i].fd, .events = POLLOUT };
+				p[n++] =
+				    (struct pollfd){ .fd = m->clients[i].fd, .events = POLLOUT };
 		if (n == 0 || left <= 0 || poll(p, n, (int)left) <= 0)
 			return;
 		for (size_t k = 0; k < n; k++) {

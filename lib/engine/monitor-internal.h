@@ -17,8 +17,8 @@
 /* An attach client; output it cannot take yet waits in a bounded queue. */
 struct mon_client {
 	int fd;
-	unsigned want;	/* BERTH_ATTACH_WANT_* */
-	char *queue;	/* messages as [u32 length][bytes] */
+	unsigned want; /* BERTH_ATTACH_WANT_* */
+	char *queue;   /* messages as [u32 length][bytes] */
 	size_t qlen, qoff;
 };
 
@@ -64,10 +64,10 @@ struct monitor {
 
 	/* life cycle */
 	struct mon_state st;
-	bool no_restart;      /* an explicit stop (or kill with the stop signal) */
-	int64_t kill_at;      /* ms (monotonic) when stop escalates to SIGKILL; 0 */
-	int64_t restart_at;   /* ms when a restarting container starts again; 0 */
-	int64_t started_ms;   /* when this run started */
+	bool no_restart;    /* an explicit stop (or kill with the stop signal) */
+	int64_t kill_at;    /* ms (monotonic) when stop escalates to SIGKILL; 0 */
+	int64_t restart_at; /* ms when a restarting container starts again; 0 */
+	int64_t started_ms; /* when this run started */
 	int64_t backoff_ms;
 };
 

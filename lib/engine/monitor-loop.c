@@ -31,7 +31,7 @@ static void reap(struct monitor *m)
 }
 
 /* Milliseconds until the nearest deadline, or -1. */
-static int next_timeout(struct monitor *m, bool running, int64_t drain_until)
+static __attribute__((hot)) int next_timeout(struct monitor *m, bool running, int64_t drain_until)
 {
 	int64_t now = mon_now_ms(), t = -1;
 	int64_t dl[3] = { m->kill_at, running ? drain_until : m->restart_at, 0 };
@@ -42,7 +42,7 @@ static int next_timeout(struct monitor *m, bool running, int64_t drain_until)
 	return (int)t;
 }
 
-static bool finished(struct monitor *m, bool running, int64_t *drain_until)
+static __attribute__((hot)) bool finished(struct monitor *m, bool running, int64_t *drain_until)
 {
 	int64_t now = mon_now_ms();
 
@@ -57,13 +57,13 @@ static bool finished(struct monitor *m, bool running, int64_t *drain_until)
 	return now >= *drain_until;
 }
 
-static size_t add(struct pollfd *p, size_t n, int fd, short events)
+static __attribute__((hot)) size_t add(struct pollfd *p, size_t n, int fd, short events)
 {
 	p[n] = (struct pollfd){ .fd = fd, .events = events };
 	return n + 1;
 }
 
-static size_t fill(struct monitor *m, struct pollfd *p)
+static __attribute__((hot)) size_t fill(struct monitor *m, struct pollfd *p)
 {
 	bool stdin_full = m->in_len >= BERTH_ATTACH_MAX_DATA * 4;
 	size_t n = 0;
@@ -106,7 +106,8 @@ static void on_clients(struct monitor *m, struct pollfd *p, size_t n)
 	}
 }
 
-void mon_serve(struct monitor *m, bool running)
+/* hot: the idle path, grouped in .text.hot so few pages of it stay mapped */
+__attribute__((hot)) void mon_serve(struct monitor *m, bool running)
 {
 	int64_t drain_until = 0;
 	struct pollfd p[MAX_POLL];

@@ -33,13 +33,28 @@ static bool parse_header(const char *line, struct mapping *mp)
 	if (sscanf(line, "%lx-%lx %4s %*x %*x:%*x %lu %n", &mp->start, &mp->end, perms, &inode,
 		   &path) < 4)
 		return false;
-	mp->candidate = perms[1] != 'w' && perms[3] == 'p' && inode != 0 && path > 0 &&
-			line[path] == '/';
+	mp->candidate =
+	    perms[1] != 'w' && perms[3] == 'p' && inode != 0 && path > 0 && line[path] == '/';
 	return true;
 }
 
-/* Drop the clean file-backed private mappings (their smaps say Anonymous: 0). */
-static void drop_clean_mappings(void)
+#define MAX_RANGES 64
+#define STACK_KEEP (16u << 10) /* below our frame: what the calls after the trim use */
+
+struct ranges {
+	struct mapping r[MAX_RANGES];
+	size_t n;
+	unsigned long stack_start;
+};
+
+static void note(struct ranges *rs, const struct mapping *mp, const char *line)
+{
+	if (strstr(line, "[stack]") != NULL)
+		rs->stack_start = mp->start;
+}
+
+/* Read smaps whole first: dropping pages while still parsing would fault them back. */
+static void collect(struct ranges *rs)
 {
 	static char line[512]; /* static: keep the stack we touch small */
 	struct mapping cur = { 0 };
@@ -52,18 +67,41 @@ static void drop_clean_mappings(void)
 		unsigned long anon;
 
 		if (line[0] >= 'A' && line[0] <= 'Z') {
-			if (have && cur.candidate && sscanf(line, "Anonymous: %lu", &anon) == 1 &&
-			    anon == 0)
-				madvise((void *)cur.start, cur.end - cur.start, MADV_DONTNEED);
+			if (have && cur.candidate && rs->n < MAX_RANGES &&
+			    sscanf(line, "Anonymous: %lu", &anon) == 1 && anon == 0)
+				rs->r[rs->n++] = cur;
 			continue;
 		}
 		have = parse_header(line, &cur);
+		if (have)
+			note(rs, &cur, line);
 	}
 	fclose(f);
 }
 
+/*
+ * The stack below the current frame is dead (nothing lives under the stack
+ * pointer but the red zone of a running leaf function): setup went deep
+ * (the runtime's create), idle does not.
+ */
+static __attribute__((noinline)) void drop_dead_stack(unsigned long stack_start)
+{
+	unsigned long sp = (unsigned long)__builtin_frame_address(0);
+	unsigned long end = (sp - STACK_KEEP) & ~((unsigned long)getpagesize() - 1);
+
+	if (stack_start != 0 && end > stack_start)
+		madvise((void *)stack_start, end - stack_start, MADV_DONTNEED);
+}
+
 void mon_trim_memory(void)
 {
+	static struct ranges rs;
+
+	rs.n = 0;
+	rs.stack_start = 0;
 	malloc_trim(0);
-	drop_clean_mappings();
+	collect(&rs);
+	drop_dead_stack(rs.stack_start);
+	for (size_t i = 0; i < rs.n; i++)
+		madvise((void *)rs.r[i].start, rs.r[i].end - rs.r[i].start, MADV_DONTNEED);
 }

@@ -109,7 +109,8 @@ static bool oom_killed(struct monitor *m)
 
 	if (berth_state_load(m->e->runtime, m->id, &st, NULL) < 0 || st->cgroup == NULL)
 		goto out;
-	if (berth_cgroup_open(st->cgroup, &cg, NULL) < 0 || berth_cgroup_stats(cg, &stats, NULL) < 0)
+	if (berth_cgroup_open(st->cgroup, &cg, NULL) < 0 ||
+	    berth_cgroup_stats(cg, &stats, NULL) < 0)
 		goto out;
 	if (json_object_object_get_ex(stats, "memory", &mem) &&
 	    json_object_object_get_ex(mem, "oomKills", &n))

@@ -116,8 +116,8 @@ static void record_failure(struct monitor *m, const struct berth_error *err)
 {
 	int code = err != NULL ? err->code : EIO;
 
-	m->st.status = m->was_created && m->st.restart_count == 0 ? BERTH_CTR_CREATED
-								  : BERTH_CTR_EXITED;
+	m->st.status =
+	    m->was_created && m->st.restart_count == 0 ? BERTH_CTR_CREATED : BERTH_CTR_EXITED;
 	m->st.running = m->st.paused = m->st.restarting = false;
 	m->st.pid = 0;
 	m->st.exit_code = code == ENOENT ? 127 : code == EACCES || code == EPERM ? 126 : 128;

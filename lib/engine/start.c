@@ -115,8 +115,7 @@ static int read_report(int fd, const char *id, struct berth_error **err)
 	return berth_error_set(err, EIO, "the monitor of %.12s exited before starting it", id);
 }
 
-int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd,
-		    struct berth_error **err)
+int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd, struct berth_error **err)
 {
 	char path[PATH_MAX], idbuf[BERTH_CTR_ID_LEN + 1];
 	char *argv[8];

@@ -50,7 +50,7 @@ int snapshot_tmp_name(const char *prefix, char *buf, struct berth_error **err)
 }
 
 int snapshot_read_small(int dirfd, const char *hex, const char *file, char *out, size_t size,
-		      struct berth_error **err)
+			struct berth_error **err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *buf = NULL;

@@ -82,7 +82,7 @@ def test_foreground_output_and_exit_code(engine):
     assert st["Status"] == "exited" and st["ExitCode"] == 3 and not st["Running"]
     assert st["FinishedAt"] > st["StartedAt"]
     # a shell's code passes through
-    r = engine("run", IMAGE, "sh", "-c", "sh -c 'kill -TERM $$'")
+    r = engine("run", IMAGE, "sh", "-c", "sh -c 'kill -TERM $$'; exit $?")
     assert r.rc == 128 + signal.SIGTERM, r
 
 

@@ -40,8 +40,9 @@ PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
 
-all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/berth-monitor $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
-	$(BUILD)/storage-tool
+all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/berth-monitor $(BUILD)/unit-tests $(BUILD)/probe \
+	$(BUILD)/registry-cli $(BUILD)/storage-tool $(BUILD)/log-tool $(BUILD)/rootfs-tool \
+	$(BUILD)/berth-init $(BUILD)/spec-tool
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -79,6 +80,27 @@ $(BUILD)/registry-cli: $(BUILD)/tests/registry-cli.o $(BUILD)/libberth.a
 
 # A thin driver over lib/storage for tests/integration/test_layers.py and bench/unpack.sh.
 $(BUILD)/storage-tool: $(BUILD)/tests/tools/storage-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
+
+# A thin driver over lib/engine's rootfs and userns for tests/integration/test_userns_rootfs.py.
+$(BUILD)/rootfs-tool: $(BUILD)/tests/tools/rootfs-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
+
+# A thin driver over the spec builder's parts for tests/integration/test_spec_security.py.
+$(BUILD)/spec-tool: $(BUILD)/tests/tools/spec-tool.o $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
+
+# `berth run --init` binds it into containers as PID 1: static, libc only.
+$(BUILD)/berth-init: cmd/berth-init/main.c
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
+
+# A thin driver over lib/engine/log for tests/integration/test_log_drivers.py.
+$(BUILD)/log-tool: $(BUILD)/tests/tools/log-tool.o $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(LIBS_DYN)
 

@@ -3,7 +3,7 @@
 set -eu
 build="gcc make pkg-config libc6-dev libjson-c-dev libseccomp-dev libcap-dev clang clang-format valgrind
 	libarchive-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev libdeflate-dev"
-test="busybox-static zstd python3-pytest iproute2 runc crun podman containerd skopeo util-linux procps"
+test="busybox-static zstd python3-pytest iproute2 runc crun podman containerd skopeo util-linux procps rsyslog"
 bench="debootstrap" # bench/pull.sh: the Debian minbase image
 missing=""
 for p in $build $test $bench; do

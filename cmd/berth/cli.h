@@ -51,6 +51,7 @@ int cmd_load(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_import(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_history(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_system(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_volume(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_version(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_create(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err);

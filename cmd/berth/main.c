@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "rm", cmd_rm, "rm [-f] [-v] CONTAINER..." },
 	{ "container", cmd_container, "container create|ls|ps|rm|inspect ..." },
 	{ "inspect", cmd_inspect, "inspect [-f FORMAT] CONTAINER|IMAGE..." },
+	{ "volume", cmd_volume, "volume create|ls|inspect|rm|prune ..." },
 	{ "save", cmd_save, "save [-o FILE] [--format docker|oci] IMAGE..." },
 	{ "load", cmd_load, "load [-q] [-i FILE]" },
 	{ "import", cmd_import, "import [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]" },

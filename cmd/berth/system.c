@@ -61,8 +61,8 @@ static void print_containers(struct berth_engine *e)
 			running++;
 		berth_ctr_free(c);
 	}
-	printf(" Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n", total,
-	       running, paused, total - running - paused);
+	printf(" Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n", total, running,
+	       paused, total - running - paused);
 }
 
 /* The defaults every container gets unless a flag says otherwise (berth.conf). */

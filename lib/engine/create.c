@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/log.h"
 #include "engine/rootfs.h"
 #include "engine/spec-build.h"
 #include "image/blobs.h"
@@ -71,7 +72,7 @@ static json_object *graph_driver(const char *dir, int driver)
 		json_object_object_add(data, "MergedDir", json_object_new_string(p));
 	free(p);
 	if (driver == BERTH_DRIVER_OVERLAY) {
-		if (asprintf(&p, "%s/upper", dir) >= 0)
+		if (asprintf(&p, "%s/diff", dir) >= 0)
 			json_object_object_add(data, "UpperDir", json_object_new_string(p));
 		free(p);
 		if (asprintf(&p, "%s/work", dir) >= 0)
@@ -249,19 +250,62 @@ out:
 	return ret;
 }
 
-/* UsernsMode "host" or the config's "userns = host": none; else the berth range. */
+/*
+ * HostConfig.LogConfig: the config file's driver and options when the body
+ * names none, then checked (an unknown driver or option fails create).
+ */
+static int log_config(struct berth_engine *e, json_object *body, struct berth_error **err)
+{
+	json_object *hc, *lc = NULL, *opts;
+	const char *type = NULL;
+
+	if (!json_object_object_get_ex(body, "HostConfig", &hc) ||
+	    !json_object_is_type(hc, json_type_object)) {
+		hc = json_object_new_object();
+		json_object_object_add(body, "HostConfig", hc);
+	}
+	if (berth_json_object(hc, "HostConfig", "LogConfig", &lc, err) < 0 ||
+	    (lc && berth_json_string(lc, "HostConfig.LogConfig", "Type", &type, err) < 0))
+		return berth_error_ret(err);
+	if (type == NULL || type[0] == '\0') {
+		lc = json_object_new_object();
+		opts = json_object_new_object();
+		json_object_object_add(lc, "Type", json_object_new_string(e->conf.log_driver));
+		for (size_t i = 0; e->conf.log_opts[i]; i++) {
+			char *eq = strchr(e->conf.log_opts[i], '=');
+			char *k = strndup(e->conf.log_opts[i], (size_t)(eq - e->conf.log_opts[i]));
+
+			if (k)
+				json_object_object_add(opts, k, json_object_new_string(eq + 1));
+			free(k);
+		}
+		json_object_object_add(lc, "Config", opts);
+		json_object_object_add(hc, "LogConfig", lc);
+	}
+	return berth_log_validate(lc, err);
+}
+
+/*
+ * UsernsMode "host" (or the config's "userns = host"): no user namespace;
+ * "" or "remap": the berth range.  --privileged needs "host" (spec-security.c).
+ */
 static int choose_userns(struct berth_engine *e, json_object *body, struct berth_userns *u,
 			 struct berth_error **err)
 {
 	json_object *hc = NULL;
 	const char *mode = NULL;
 
-	memset(u, 0, sizeof(*u));
 	if (berth_json_object(body, "", "HostConfig", &hc, err) < 0 ||
 	    (hc && berth_json_string(hc, "HostConfig", "UsernsMode", &mode, err) < 0))
 		return berth_error_ret(err);
-	(void)e;
-	return 0; /* the user namespace part decides here */
+	if (mode && strcmp(mode, "host") == 0) {
+		berth_userns_host(u);
+		return 0;
+	}
+	if (mode && mode[0] != '\0' && strcmp(mode, "remap") != 0)
+		return berth_error_set(err, EINVAL, "invalid userns mode \"%s\": use host or remap",
+				       mode);
+	return berth_userns_default(e, u, err);
 }
 
 int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
@@ -272,7 +316,7 @@ int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
 	cleanup_free char *dir = NULL;
 	cleanup_free char *n = NULL;
 
-	if (berth_store_driver(store, &b.driver, err) < 0 ||
+	if (berth_store_driver(store, &b.driver, err) < 0 || log_config(e, body, err) < 0 ||
 	    choose_userns(e, body, &b.userns, err) < 0)
 		return berth_error_ret(err);
 	if (berth_ctr_alloc(e, name, id, &n, err) < 0)

@@ -11,7 +11,7 @@
  *   containers/<id>/container.json  the record: Docker's inspect shape minus State
  *   containers/<id>/state.json      State, written by the monitor (or by berth when none runs)
  *   containers/<id>/bundle/         config.json, the OCI spec built at create
- *   containers/<id>/rootfs, upper/, work/  the writable root (overlay; vfs: a copy in rootfs)
+ *   containers/<id>/rootfs, diff/, work/   the writable root (overlay; vfs: a copy in rootfs)
  *   containers/<id>/<id>-json.log   json-file logs (and .1, .2 ... when rotated)
  *   containers/<id>/attach.sock     the monitor's attach and control socket
  *   containers/<id>/monitor.lock    flock held by the live monitor

@@ -66,4 +66,20 @@ struct berth_log_read_opts {
 int berth_log_read(const char *dir, const char *id, const struct berth_log_read_opts *o, int out_fd,
 		   int err_fd, struct berth_error **err);
 
+/*
+ * A --since/--until value as Docker takes it: RFC 3339 ("2026-11-23T10:00:00Z",
+ * with optional fraction and offset; "2026-11-23T10:00:00", "2026-11-23T10:00",
+ * "2026-11-23" are local time), unix seconds with optional ".nanos", or a Go
+ * duration ("10m", "1h30m", "42s", "1.5h", "300ms") meaning that long before
+ * now.  Refuses anything else with the value quoted.
+ */
+int berth_log_parse_time(const char *s, struct timespec *out, struct berth_error **err);
+/* The same with @now as the reference of relative durations (tests). */
+int berth_log_parse_time_at(const char *s, const struct timespec *now, struct timespec *out,
+			    struct berth_error **err);
+
+/* "2026-11-23T10:00:00.123456789Z" (UTC, 9 digits) into @buf (at least 31 bytes). */
+#define BERTH_LOG_TIME_LEN 31
+void berth_log_format_time(const struct timespec *t, char *buf);
+
 #endif

@@ -11,33 +11,40 @@
  * flags live in a struct seccomp cannot read: it answers ENOSYS so that libc
  * falls back to clone(2), whose namespace flags are filtered.
  *
- * The list does not depend on capabilities: what a capability would unlock
- * (mount, module loading, clock setting, ...) stays denied here, and the
- * permission checks of the kernel still apply to what is allowed.
+ * Like Docker's profile, some syscalls are unlocked by capabilities (the
+ * gated[] table below): berth_seccomp_default_profile_caps() allows mount and
+ * friends only to a container that holds CAP_SYS_ADMIN, chroot only with
+ * CAP_SYS_CHROOT, ptrace only with CAP_SYS_PTRACE, and so on; the kernel's
+ * own capability checks still apply to what is allowed.  Where berth is
+ * stricter than Docker's default: ptrace and process_vm_* need
+ * CAP_SYS_PTRACE (Docker allows them on kernels >= 4.8), and io_uring,
+ * modify_ldt and memfd_secret are denied.  unshare without CLONE_NEW* flags
+ * stays allowed (Docker denies unshare entirely without CAP_SYS_ADMIN): it
+ * only un-shares the caller's own files and fs state, as clone(2) without
+ * CLONE_FILES/CLONE_FS does.
  *
- * Deliberately absent (denied), by family:
+ * Denied whatever the capabilities, by family:
  *   keys:          add_key, keyctl, request_key (the keyring is not namespaced)
- *   tracing:       ptrace, process_vm_readv/writev, kcmp, pidfd_getfd,
- *                  perf_event_open, lookup_dcookie
- *   kernel code:   bpf, init_module, finit_module, delete_module, create_module,
- *                  query_module, get_kernel_syms, kexec_load, kexec_file_load
- *   mounts:        mount, umount, umount2, pivot_root, fsopen, fsconfig, fsmount,
- *                  fspick, open_tree, move_mount, mount_setattr
- *   namespaces:    setns; unshare and clone only without CLONE_NEW* flags
- *   host state:    reboot, swapon, swapoff, acct, quotactl, syslog, vhangup,
- *                  settimeofday, stime, clock_settime, nfsservctl, _sysctl,
- *                  sysfs, ustat, uselib, iopl, ioperm, vm86, vm86old
- *   handles:       open_by_handle_at (the "shocker" escape)
- *   risky ifaces:  userfaultfd, io_uring_setup/enter/register, fanotify_init,
- *                  move_pages, migrate_pages
+ *   kernel code:   kexec_load, kexec_file_load, create_module, query_module,
+ *                  get_kernel_syms
+ *   mounts:        pivot_root
+ *   host state:    swapon, swapoff, nfsservctl, _sysctl, sysfs, ustat, uselib,
+ *                  vm86, vm86old
+ *   risky ifaces:  userfaultfd, io_uring_setup/enter/register, move_pages,
+ *                  migrate_pages
+ *   sockets:       socket(AF_VSOCK)
  *   personality:   only PER_LINUX, PER_LINUX32, UNAME26 and the query 0xffffffff
+ * Denied unless a capability unlocks them: see gated[].
  */
 #define _GNU_SOURCE
 #include "oci/seccomp-default.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/cleanup.h"
 
@@ -63,7 +70,6 @@ static const char *const allowed[] = {
 	"chmod",
 	"chown",
 	"chown32",
-	"chroot",
 	"clock_adjtime",
 	"clock_adjtime64",
 	"clock_getres",
@@ -128,7 +134,6 @@ static const char *const allowed[] = {
 	"futex_time64",
 	"futex_waitv",
 	"futimesat",
-	"get_mempolicy",
 	"get_robust_list",
 	"get_thread_area",
 	"getcpu",
@@ -198,7 +203,6 @@ static const char *const allowed[] = {
 	"lstat",
 	"lstat64",
 	"madvise",
-	"mbind",
 	"membarrier",
 	"memfd_create",
 	"mincore",
@@ -311,12 +315,10 @@ static const char *const allowed[] = {
 	"sendmmsg",
 	"sendmsg",
 	"sendto",
-	"set_mempolicy",
 	"set_robust_list",
 	"set_thread_area",
 	"set_tid_address",
 	"set_tls",
-	"setdomainname",
 	"setfsgid",
 	"setfsgid32",
 	"setfsuid",
@@ -325,7 +327,6 @@ static const char *const allowed[] = {
 	"setgid32",
 	"setgroups",
 	"setgroups32",
-	"sethostname",
 	"setitimer",
 	"setpgid",
 	"setpriority",
@@ -353,7 +354,6 @@ static const char *const allowed[] = {
 	"signalfd4",
 	"sigprocmask",
 	"sigreturn",
-	"socket",
 	"socketcall",
 	"socketpair",
 	"splice",
@@ -411,24 +411,68 @@ static const char *const allowed[] = {
 	((uint64_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |  \
 		    CLONE_NEWPID | CLONE_NEWNET))
 #define CLONE_NEWTIME_FLAG 0x80ULL
+#define AF_VSOCK_FAMILY 40
+#define CAP_BIT(c) (1ULL << (c))
 
-/* Syscalls allowed (or answered) only for some argument values: one condition per row. */
+/*
+ * Syscalls allowed (or answered) only for some argument values: one condition
+ * per row.  A row is left out when the container holds a capability of
+ * @unless_caps: then a broader rule of gated[] allows the syscall outright.
+ */
 static const struct cond_rule {
 	const char *name;
 	const char *action;
 	int errno_ret;	/* 0: none */
 	const char *op; /* NULL: no condition */
 	uint64_t value, value_two;
+	uint64_t unless_caps;
 } conditional[] = {
-	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x0, 0 },	      /* PER_LINUX */
-	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x8, 0 },	      /* PER_LINUX32 */
-	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x20000, 0 },    /* UNAME26 */
-	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x20008, 0 },    /* both */
-	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0xffffffff, 0 }, /* query */
-	{ "clone", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_MASKED_EQ", CLONE_NS_FLAGS, 0 },
+	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x0, 0, 0 },	 /* PER_LINUX */
+	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x8, 0, 0 },	 /* PER_LINUX32 */
+	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x20000, 0, 0 },	 /* UNAME26 */
+	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0x20008, 0, 0 },	 /* both */
+	{ "personality", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_EQ", 0xffffffff, 0, 0 }, /* query */
+	/* vsock reaches the hypervisor's services, not the container's network. */
+	{ "socket", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_NE", AF_VSOCK_FAMILY, 0, 0 },
+	{ "clone", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_MASKED_EQ", CLONE_NS_FLAGS, 0,
+	  CAP_BIT(CAP_SYS_ADMIN) },
 	{ "unshare", "SCMP_ACT_ALLOW", 0, "SCMP_CMP_MASKED_EQ", CLONE_NS_FLAGS | CLONE_NEWTIME_FLAG,
-	  0 },
-	{ "clone3", "SCMP_ACT_ERRNO", ENOSYS, NULL, 0, 0 },
+	  0, CAP_BIT(CAP_SYS_ADMIN) },
+	{ "clone3", "SCMP_ACT_ERRNO", ENOSYS, NULL, 0, 0, CAP_BIT(CAP_SYS_ADMIN) },
+};
+
+/*
+ * What a capability unlocks, as Docker's default profile does: the syscalls
+ * are allowed only when the container's capability set holds @cap (the
+ * kernel still checks the capability itself).  pivot_root, kexec_*, swapon,
+ * swapoff, userfaultfd and io_uring stay denied whatever the capabilities.
+ */
+static const struct gated_rule {
+	int cap;
+	const char *const names[16];
+} gated[] = {
+	{ CAP_SYS_ADMIN,
+	  { "mount", "umount", "umount2", "fsopen", "fsconfig", "fsmount", "fspick", "open_tree",
+	    "move_mount", "mount_setattr", "setns", "unshare", "clone", "clone3", "sethostname",
+	    "setdomainname" } },
+	{ CAP_SYS_ADMIN,
+	  { "quotactl", "quotactl_fd", "syslog", "fanotify_init", "lookup_dcookie", "bpf",
+	    "perf_event_open" } },
+	{ CAP_SYS_CHROOT, { "chroot" } },
+	{ CAP_SYS_BOOT, { "reboot" } },
+	{ CAP_SYS_MODULE, { "init_module", "finit_module", "delete_module" } },
+	{ CAP_SYS_PACCT, { "acct" } },
+	{ CAP_SYS_PTRACE,
+	  { "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+	    "process_madvise" } },
+	{ CAP_SYS_RAWIO, { "iopl", "ioperm" } },
+	{ CAP_SYS_TIME, { "settimeofday", "stime", "clock_settime", "clock_settime64" } },
+	{ CAP_SYS_TTY_CONFIG, { "vhangup" } },
+	{ CAP_SYS_NICE, { "get_mempolicy", "mbind", "set_mempolicy", "set_mempolicy_home_node" } },
+	{ CAP_SYSLOG, { "syslog" } },
+	{ CAP_BPF, { "bpf" } },
+	{ CAP_PERFMON, { "perf_event_open" } },
+	{ CAP_DAC_READ_SEARCH, { "open_by_handle_at" } },
 };
 
 static json_object *architectures(void)
@@ -448,14 +492,14 @@ static json_object *architectures(void)
 	return a;
 }
 
-static json_object *allow_rule(void)
+static json_object *names_rule(const char *const *names, size_t n)
 {
 	json_object *rule = json_object_new_object();
-	json_object *names = json_object_new_array();
+	json_object *arr = json_object_new_array();
 
-	for (size_t i = 0; names != NULL && i < BERTH_ARRAY_SIZE(allowed); i++)
-		json_object_array_add(names, json_object_new_string(allowed[i]));
-	json_object_object_add(rule, "names", names);
+	for (size_t i = 0; arr != NULL && i < n && names[i] != NULL; i++)
+		json_object_array_add(arr, json_object_new_string(names[i]));
+	json_object_object_add(rule, "names", arr);
 	json_object_object_add(rule, "action", json_object_new_string("SCMP_ACT_ALLOW"));
 	return rule;
 }
@@ -484,10 +528,32 @@ static json_object *cond_rule(const struct cond_rule *c)
 	return rule;
 }
 
-json_object *berth_seccomp_default_profile(void)
+/* The gated names @caps unlock, each once (libseccomp refuses a second identical rule). */
+static json_object *gated_rule(uint64_t caps)
+{
+	const char *names[BERTH_ARRAY_SIZE(gated) * 16];
+	size_t n = 0;
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(gated); i++) {
+		if (!(caps & CAP_BIT(gated[i].cap)))
+			continue;
+		for (size_t j = 0; j < 16 && gated[i].names[j] != NULL; j++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = strcmp(names[k], gated[i].names[j]) == 0;
+			if (!seen)
+				names[n++] = gated[i].names[j];
+		}
+	}
+	return n == 0 ? NULL : names_rule(names, n);
+}
+
+json_object *berth_seccomp_default_profile_caps(uint64_t caps)
 {
 	json_object *p = json_object_new_object();
 	json_object *rules = json_object_new_array();
+	json_object *g;
 
 	if (p == NULL || rules == NULL) {
 		json_object_put(p);
@@ -497,9 +563,17 @@ json_object *berth_seccomp_default_profile(void)
 	json_object_object_add(p, "defaultAction", json_object_new_string("SCMP_ACT_ERRNO"));
 	json_object_object_add(p, "defaultErrnoRet", json_object_new_int(EPERM));
 	json_object_object_add(p, "architectures", architectures());
-	json_object_array_add(rules, allow_rule());
+	json_object_array_add(rules, names_rule(allowed, BERTH_ARRAY_SIZE(allowed)));
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(conditional); i++)
-		json_object_array_add(rules, cond_rule(&conditional[i]));
+		if (!(caps & conditional[i].unless_caps))
+			json_object_array_add(rules, cond_rule(&conditional[i]));
+	if ((g = gated_rule(caps)) != NULL)
+		json_object_array_add(rules, g);
 	json_object_object_add(p, "syscalls", rules);
 	return p;
+}
+
+json_object *berth_seccomp_default_profile(void)
+{
+	return berth_seccomp_default_profile_caps(0);
 }

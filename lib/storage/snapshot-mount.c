@@ -106,6 +106,27 @@ int berth_snapshot_mount_rw(int root_fd, int driver, const char *top_chainid,
 	return 0;
 }
 
+int berth_snapshot_lowers(int root_fd, const char *top_chainid, char ***lowers, size_t *n,
+			  struct berth_error **err)
+{
+	cleanup_free char *snaps_path = NULL;
+	cleanup_close int snaps = -1;
+	char hex[65], link[64];
+
+	if (snapshot_hex(top_chainid, hex, err) < 0)
+		return berth_error_ret(err);
+	if (!berth_snapshot_exists(root_fd, BERTH_DRIVER_OVERLAY, top_chainid))
+		return berth_error_set(err, ENOENT, "snapshot %s not found", top_chainid);
+	snaps = snapshot_dir(root_fd, false, err);
+	if (snaps < 0)
+		return berth_error_ret(err);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", snaps);
+	snaps_path = realpath(link, NULL);
+	if (snaps_path == NULL)
+		return berth_error_errno(err, "resolve the snapshots directory");
+	return chain_diffs(snaps, snaps_path, hex, lowers, n, err);
+}
+
 int berth_snapshot_umount(int driver, const char *container_dir, struct berth_error **err)
 {
 	cleanup_free char *path = NULL;

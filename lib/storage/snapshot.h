@@ -75,6 +75,14 @@ int berth_snapshot_collect_garbage(int root_fd, struct berth_error **err);
 int berth_snapshot_mount_rw(int root_fd, int driver, const char *top_chainid,
 			    const char *container_dir, char **rootfs, struct berth_error **err);
 
+/*
+ * The overlay lower directories of the chain ending at @top_chainid (overlay
+ * snapshots): absolute diff/ paths, top first, NULL-terminated (caller frees
+ * the strings and the array); *n gets their number.
+ */
+int berth_snapshot_lowers(int root_fd, const char *top_chainid, char ***lowers, size_t *n,
+			  struct berth_error **err);
+
 /* Undo berth_snapshot_mount_rw (unmount for overlay); leaves the directories. */
 int berth_snapshot_umount(int driver, const char *container_dir, struct berth_error **err);
 

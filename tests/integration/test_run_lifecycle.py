@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from engine_helpers import engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+from engine_helpers import engine as _engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def engine(_engine):
+    """The monitor's behaviour does not depend on the user namespace; pytest's base directory
+    (0700 /tmp/pytest-of-root) is not traversable by remapped uids, so these run with
+    userns = host."""
+    with open(_engine.conf, "a") as f:
+        f.write("userns = host\n")
+    return _engine
 
 
 def pid_alive(pid):
@@ -69,8 +79,10 @@ def test_detached_keeps_running(engine):
     assert os.getsid(st["MonitorPid"]) != os.getsid(0)  # detached from our session
     assert cid[:12] in engine.ok("ps").out
     # only fds 0-2 (/dev/null), the lock, the socket(s), the self-pipe: nothing leaked
-    fds = os.listdir(f"/proc/{st['MonitorPid']}/fd")
-    assert len(fds) < 14, fds
+    fds = {int(f): os.readlink(f"/proc/{st['MonitorPid']}/fd/{f}")
+           for f in os.listdir(f"/proc/{st['MonitorPid']}/fd")}
+    assert all(fds[i] == "/dev/null" for i in (0, 1, 2)), fds
+    assert len(fds) < 18, fds  # engine dirs, lock, log, socket, self-pipe, output pipes
     print(f"\nidle monitor PSS: {pss_kb(st['MonitorPid'])} kB")
 
 

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The user namespace of containers (docs/userns.md): berth's subordinate
+ * range read from, or allocated in, /etc/subuid and /etc/subgid, and a user
+ * namespace fd with those maps for idmapped mounts.
+ *
+ * The files are parsed strictly ("name:start:count", blank lines and '#'
+ * comments kept), and rewritten only to append berth's entry: temp file in
+ * the same directory with the original owner and mode, fsync, rename, fsync
+ * of the directory, under an flock on "<file>.berth-lock" against other
+ * berth processes.  (Not "<file>.lock": shadow's tools take that name with
+ * their own link-based protocol and refuse a lock file without a pid.)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/userns.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define SUBID_MAX_FILE (1 << 20)
+
+struct subid_entry {
+	const char *name; /* into subid_file.buf, not terminated */
+	size_t nlen;
+	uint32_t start, count;
+	unsigned line;
+};
+
+struct subid_file {
+	char *buf;
+	size_t len;
+	struct subid_entry *v;
+	size_t n;
+	struct stat st; /* valid when exists */
+	bool exists;
+};
+
+static void subid_file_release(struct subid_file *f)
+{
+	free(f->buf);
+	free(f->v);
+	*f = (struct subid_file){ 0 };
+}
+
+static bool parse_u32(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 10)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool name_ok(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* One "name:start:count" line (without its newline) into @e; false when malformed. */
+static bool parse_line(const char *s, size_t len, struct subid_entry *e)
+{
+	const char *c1 = memchr(s, ':', len);
+	const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - s)) : NULL;
+	const char *end = s + len;
+
+	if (c2 == NULL || memchr(c2 + 1, ':', (size_t)(end - c2 - 1)) != NULL)
+		return false;
+	e->name = s;
+	e->nlen = (size_t)(c1 - s);
+	if (!name_ok(s, e->nlen) || !parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &e->start) ||
+	    !parse_u32(c2 + 1, (size_t)(end - c2 - 1), &e->count))
+		return false;
+	/* The last id must be a valid one: (uid_t)-1 is not. */
+	return e->count > 0 && (uint64_t)e->start + e->count <= UINT32_MAX;
+}
+
+static int subid_parse(struct subid_file *f, const char *path, struct berth_error **err)
+{
+	const char *p = f->buf, *end = f->buf + f->len;
+	unsigned line = 0;
+	size_t cap = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct subid_entry e;
+
+		line++;
+		if (len > 0 && p[0] != '#') {
+			if (memchr(p, '\0', len) != NULL || !parse_line(p, len, &e))
+				return berth_error_set(
+				    err, EINVAL, "'%s' line %u: not \"name:start:count\": '%.*s'",
+				    path, line, (int)(len > 80 ? 80 : len), p);
+			if (f->n == cap) {
+				struct subid_entry *grown;
+
+				cap = cap ? 2 * cap : 16;
+				grown = realloc(f->v, cap * sizeof(*grown));
+				if (grown == NULL)
+					return berth_error_set(err, ENOMEM, "out of memory");
+				f->v = grown;
+			}
+			e.line = line;
+			f->v[f->n++] = e;
+		}
+		p += len + (nl != NULL);
+	}
+	return 0;
+}
+
+static int read_all(int fd, const char *path, struct subid_file *f, struct berth_error **err)
+{
+	size_t cap = (size_t)f->st.st_size + 1;
+	ssize_t r;
+
+	if (f->st.st_size > SUBID_MAX_FILE)
+		return berth_error_set(err, EFBIG, "'%s': larger than %d bytes", path,
+				       SUBID_MAX_FILE);
+	f->buf = malloc(cap);
+	if (f->buf == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	/* Up to the size fstat saw; a file growing meanwhile is read on the next call. */
+	while (f->len < cap - 1) {
+		r = read(fd, f->buf + f->len, cap - 1 - f->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return berth_error_errno(err, "read '%s'", path);
+		if (r == 0)
+			break;
+		f->len += (size_t)r;
+	}
+	return 0;
+}
+
+static int subid_read(const char *path, struct subid_file *f, struct berth_error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*f = (struct subid_file){ 0 };
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &f->st) < 0)
+		return berth_error_errno(err, "open '%s'", path);
+	if (!S_ISREG(f->st.st_mode))
+		return berth_error_set(err, EINVAL, "'%s' is not a regular file", path);
+	f->exists = true;
+	if (read_all(fd, path, f, err) < 0)
+		return berth_error_ret(err);
+	return subid_parse(f, path, err);
+}
+
+static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
+{
+	return a < b + bn && b < a + an;
+}
+
+static const struct subid_entry *subid_find(const struct subid_file *f, const char *user)
+{
+	size_t ulen = strlen(user);
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].nlen == ulen && memcmp(f->v[i].name, user, ulen) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+/* @e must not contain host uid 0 nor share ids with another user's entry. */
+static int subid_check(const struct subid_file *f, const struct subid_entry *e, const char *path,
+		       struct berth_error **err)
+{
+	if (e->start == 0)
+		return berth_error_set(err, EINVAL, "'%s' line %u: the %.*s range contains id 0",
+				       path, e->line, (int)e->nlen, e->name);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct subid_entry *o = &f->v[i];
+
+		if (o->nlen == e->nlen && memcmp(o->name, e->name, e->nlen) == 0)
+			continue;
+		if (overlaps(e->start, e->count, o->start, o->count))
+			return berth_error_set(err, EINVAL,
+					       "'%s' line %u: the %.*s range %u-%u overlaps %.*s's "
+					       "%u-%u on line %u",
+					       path, e->line, (int)e->nlen, e->name, e->start,
+					       e->start + e->count - 1, (int)o->nlen, o->name,
+					       o->start, o->start + o->count - 1, o->line);
+	}
+	return 0;
+}
+
+/* The lowest start >= BERTH_USERNS_FIRST whose @size ids overlap no entry. */
+static int subid_alloc(const struct subid_file *f, uint32_t size, uint32_t *start, const char *path,
+		       struct berth_error **err)
+{
+	uint64_t cand = BERTH_USERNS_FIRST;
+	bool moved = true;
+
+	while (moved) {
+		moved = false;
+		for (size_t i = 0; i < f->n; i++) {
+			const struct subid_entry *o = &f->v[i];
+
+			if (overlaps(cand, size, o->start, o->count)) {
+				cand = (uint64_t)o->start + o->count;
+				moved = true;
+			}
+		}
+		if (cand + size > UINT32_MAX)
+			return berth_error_set(err, ENOSPC, "'%s': no free range of %u ids", path,
+					       size);
+	}
+	*start = (uint32_t)cand;
+	return 0;
+}
+
+/* Temp file beside @path with the original owner and mode, fsync, rename, fsync the dir. */
+static int subid_write(const char *path, const struct subid_file *f, const char *add,
+		       struct berth_error **err)
+{
+	cleanup_free char *tmp = NULL;
+	cleanup_free char *dcopy = strdup(path);
+	cleanup_close int fd = -1;
+	cleanup_close int dfd = -1;
+	bool nl = f->len > 0 && f->buf[f->len - 1] != '\n';
+	int ret;
+
+	if (dcopy == NULL || asprintf(&tmp, "%s.berth-tmp-%d", path, (int)getpid()) < 0)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berth_error_errno(err, "create '%s'", tmp);
+	ret = berth_write_all(fd, f->buf ? f->buf : "", f->len);
+	if (ret == 0 && nl)
+		ret = berth_write_all(fd, "\n", 1);
+	if (ret == 0)
+		ret = berth_write_all(fd, add, strlen(add));
+	if (ret == 0 && f->exists && fchown(fd, f->st.st_uid, f->st.st_gid) < 0)
+		ret = -errno;
+	if (ret == 0 && fchmod(fd, f->exists ? f->st.st_mode & 07777 : 0644) < 0)
+		ret = -errno;
+	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		unlink(tmp);
+		errno = -ret;
+		return berth_error_errno(err, "write '%s'", path);
+	}
+	dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		fsync(dfd);
+	return 0;
+}
+
+static int subid_lock(const char *path, struct berth_error **err)
+{
+	cleanup_free char *lock = NULL;
+	int fd;
+
+	if (asprintf(&lock, "%s.berth-lock", path) < 0)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berth_error_errno(err, "open '%s'", lock);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			berth_error_errno(err, "lock '%s'", lock);
+			close(fd);
+			return berth_error_ret(err);
+		}
+	}
+	return fd;
+}
+
+static void entry_to_map(const struct subid_entry *e, struct berth_idmap *out)
+{
+	*out = (struct berth_idmap){ .container = 0, .host = e->start, .size = e->count };
+}
+
+/* Under the lock: read again (another berth may have won), then append. */
+static int subid_append(const char *path, const char *user, uint32_t size, struct berth_idmap *out,
+			struct berth_error **err)
+{
+	cleanup_close int lock = subid_lock(path, err);
+	struct subid_file f = { 0 };
+	const struct subid_entry *e;
+	char line[128];
+	uint32_t start = 0;
+	int ret;
+
+	if (lock < 0)
+		return berth_error_ret(err);
+	ret = subid_read(path, &f, err);
+	if (ret == 0 && (e = subid_find(&f, user)) != NULL) {
+		ret = subid_check(&f, e, path, err);
+		if (ret == 0)
+			entry_to_map(e, out);
+		subid_file_release(&f);
+		return ret;
+	}
+	if (ret == 0)
+		ret = subid_alloc(&f, size, &start, path, err);
+	if (ret == 0) {
+		snprintf(line, sizeof(line), "%s:%u:%u\n", user, start, size);
+		ret = subid_write(path, &f, line, err);
+	}
+	if (ret == 0)
+		*out = (struct berth_idmap){ .container = 0, .host = start, .size = size };
+	subid_file_release(&f);
+	return ret;
+}
+
+int berth_subid_ensure(const char *path, const char *user, uint32_t size, struct berth_idmap *out,
+		       struct berth_error **err)
+{
+	struct subid_file f = { 0 };
+	const struct subid_entry *e;
+	int ret;
+
+	if (size == 0 || !name_ok(user, strlen(user)) || strchr(user, ':') != NULL)
+		return berth_error_set(err, EINVAL, "subordinate ids: bad user '%s' or size", user);
+	ret = subid_read(path, &f, err);
+	if (ret == 0 && (e = subid_find(&f, user)) != NULL) {
+		ret = subid_check(&f, e, path, err);
+		if (ret == 0)
+			entry_to_map(e, out);
+		subid_file_release(&f);
+		return ret;
+	}
+	subid_file_release(&f);
+	if (ret < 0)
+		return ret;
+	return subid_append(path, user, size, out, err);
+}
+
+void berth_userns_host(struct berth_userns *out)
+{
+	*out = (struct berth_userns){ .enabled = false };
+}
+
+int berth_userns_default(struct berth_engine *e, struct berth_userns *out, struct berth_error **err)
+{
+	const char *uidf = getenv("BERTH_SUBUID_FILE");
+	const char *gidf = getenv("BERTH_SUBGID_FILE");
+	struct berth_userns u = { .enabled = true };
+
+	if (e != NULL && !e->conf.userns_remap) {
+		berth_userns_host(out);
+		return 0;
+	}
+	uidf = uidf && *uidf ? uidf : "/etc/subuid";
+	gidf = gidf && *gidf ? gidf : "/etc/subgid";
+	if (berth_subid_ensure(uidf, BERTH_USERNS_USER, BERTH_USERNS_SIZE, &u.uid, err) < 0 ||
+	    berth_subid_ensure(gidf, BERTH_USERNS_USER, BERTH_USERNS_SIZE, &u.gid, err) < 0)
+		return berth_error_prefix(err, "user namespace");
+	*out = u;
+	return 0;
+}
+
+int64_t berth_idmap_to_host(const struct berth_idmap *m, uint32_t id)
+{
+	if (id < m->container || (uint64_t)id - m->container >= m->size)
+		return -1;
+	return (int64_t)m->host + (id - m->container);
+}
+
+static int write_map(pid_t pid, const char *file, const struct berth_idmap *m,
+		     struct berth_error **err)
+{
+	char path[64], buf[64];
+	int len, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	len = snprintf(buf, sizeof(buf), "%u %u %u\n", m->container, m->host, m->size);
+	ret = berth_write_file_at(AT_FDCWD, path, buf, (size_t)len);
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "write '%s' (%s)", path, buf);
+	}
+	return 0;
+}
+
+int berth_userns_fd(const struct berth_userns *u, struct berth_error **err)
+{
+	char path[64];
+	int pipefd[2], fd = -1, ret = 0;
+	pid_t pid;
+
+	if (!u->enabled)
+		return berth_error_set(err, EINVAL, "no user namespace to open");
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return berth_error_errno(err, "pipe");
+	/* A raw clone: the child runs no libc code that needs fork's bookkeeping. */
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		char c;
+
+		close(pipefd[1]);
+		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pipefd[0]);
+	if (pid < 0) {
+		close(pipefd[1]);
+		return berth_error_errno(err, "clone a user namespace");
+	}
+	ret = write_map(pid, "uid_map", &u->uid, err);
+	if (ret == 0)
+		ret = write_map(pid, "gid_map", &u->gid, err);
+	if (ret == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			ret = berth_error_errno(err, "open '%s'", path);
+	}
+	close(pipefd[1]);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return ret < 0 ? ret : fd;
+}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,11 @@ int berth_monitor_main(const char *root, const char *conf_path, const char *id, 
 	};
 	struct berth_error *err = NULL;
 
+	/*
+	 * Large blocks (the log driver's line buffers) from mmap: calloc then
+	 * needs no memset, so only the pages really used are ever resident.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 24 << 10);
 	if (attach_fd >= 0)
 		mon_client_add(&m, attach_fd, BERTH_ATTACH_WANT_ALL);
 	if (setup(&m, root, conf_path, id, &err) < 0) {

@@ -31,16 +31,18 @@ RUNC_SRC := $(sort $(wildcard cmd/berth-runc/*.c))
 RUNC_OBJ := $(RUNC_SRC:%.c=$(BUILD)/%.o)
 BERTH_SRC := $(sort $(wildcard cmd/berth/*.c))
 BERTH_OBJ := $(BERTH_SRC:%.c=$(BUILD)/%.o)
+MONITOR_SRC := $(sort $(wildcard cmd/berth-monitor/*.c))
+MONITOR_OBJ := $(MONITOR_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps run check unit unit-asan integration asan clean format-check bench fuzz
+.PHONY: all deps run check unit unit-asan integration asan clean format-check bench bench-run fuzz
 
-all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/unit-tests $(BUILD)/probe $(BUILD)/registry-cli \
-	$(BUILD)/storage-tool $(BUILD)/log-tool $(BUILD)/rootfs-tool $(BUILD)/berth-init \
-	$(BUILD)/spec-tool
+all: $(BUILD)/berth $(BUILD)/berth-runc $(BUILD)/berth-monitor $(BUILD)/unit-tests $(BUILD)/probe \
+	$(BUILD)/registry-cli $(BUILD)/storage-tool $(BUILD)/log-tool $(BUILD)/rootfs-tool \
+	$(BUILD)/berth-init $(BUILD)/spec-tool $(BUILD)/busybox-image.tar
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,6 +61,12 @@ $(BUILD)/berth-runc: $(RUNC_OBJ) $(BUILD)/libberth.a
 $(BUILD)/berth: $(BERTH_OBJ) $(BUILD)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(BERTH_OBJ) $(BUILD)/libberth.a $(LIBS) $(LIBS_DYN)
+
+# The per-container monitor stays small: no libcurl, libarchive or ISA-L (see
+# docs/containers.md, "The monitor"); glibc stays dynamic so its pages are shared.
+$(BUILD)/berth-monitor: $(MONITOR_OBJ) $(BUILD)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(MONITOR_OBJ) $(BUILD)/libberth.a $(LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libberth.a
 	@echo "  LD      $@"
@@ -102,6 +110,11 @@ $(BUILD)/probe: tests/probe/probe.c
 	@echo "  LD      $@"
 	@$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# The built-in default image (busybox:latest) from Debian's busybox-static: an OCI archive that
+# `berth load` reads, made without network and byte-for-byte reproducible.
+$(BUILD)/busybox-image.tar: scripts/make-busybox-image.sh $(wildcard /bin/busybox)
+	@scripts/make-busybox-image.sh $@
+
 deps:
 	@scripts/install-deps.sh
 
@@ -134,6 +147,10 @@ format-check:
 bench: all
 	bench/runtime.sh
 
+# berth run against podman run and docker run, and the idle monitor's memory (docs/performance.md).
+bench-run: all
+	bench/run.sh
+
 clean:
 	rm -rf build build-asan build-clang build-fuzz
 
@@ -160,4 +177,4 @@ $(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/libberth.a
 .PRECIOUS: $(FUZZ_OBJ)
 -include $(FUZZ_OBJ:.o=.d)
 
--include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(BERTH_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/registry-cli.d
+-include $(LIB_OBJ:.o=.d) $(RUNC_OBJ:.o=.d) $(BERTH_OBJ:.o=.d) $(MONITOR_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/registry-cli.d

@@ -97,7 +97,7 @@ int cmd_create(struct cli *g, int argc, char **argv, struct berth_error **err)
 
 	if (cli_run_parse(argc, argv, false, &o, err) < 0)
 		goto out;
-	if (cli_container_create(g, &o, id, err) == 0) {
+	if (cli_container_create(g, &o, id, err) == 0 && cli_run_write_cidfile(&o, id, err) == 0) {
 		printf("%s\n", id);
 		rc = 0;
 	}

@@ -22,11 +22,16 @@ struct cli_run_opts {
 	bool tty;	   /* -t: also in body.Tty */
 	const char *pull;  /* --pull: "missing" (default), "always", "never" */
 	const char *platform;
+	const char *cidfile; /* --cidfile: checked absent at parse; cli_run_write_cidfile() */
+	bool sig_proxy;	     /* --sig-proxy (run, default true) */
 };
 
 /* @is_run: `run` (accepts -d, --sig-proxy...) rather than `create`. */
 int cli_run_parse(int argc, char **argv, bool is_run, struct cli_run_opts *o,
 		  struct berth_error **err);
 void cli_run_opts_release(struct cli_run_opts *o);
+
+/* Write @id to @o->cidfile (no-op without one); an existing file is an error as Docker says. */
+int cli_run_write_cidfile(const struct cli_run_opts *o, const char *id, struct berth_error **err);
 
 #endif

@@ -171,6 +171,38 @@ static void path_args(json_object *rec, json_object *spec)
 	json_object_object_add(rec, "Args", rest);
 }
 
+/*
+ * The secure defaults berth applied, written where `inspect` shows them:
+ * UsernsMode "remap", NetworkMode "none", "no-new-privileges=true" in
+ * SecurityOpt unless the body turned it off.
+ */
+static void report_defaults(json_object *body, const struct berth_userns *u)
+{
+	json_object *hc, *v, *opts;
+	bool nnp_given = false;
+
+	if (!json_object_object_get_ex(body, "HostConfig", &hc))
+		return;
+	if (!json_object_object_get_ex(hc, "UsernsMode", &v) || v == NULL ||
+	    json_object_get_string_len(v) == 0)
+		json_object_object_add(hc, "UsernsMode",
+				       json_object_new_string(u->enabled ? "remap" : "host"));
+	if (!json_object_object_get_ex(hc, "NetworkMode", &v) || v == NULL ||
+	    json_object_get_string_len(v) == 0 || strcmp(json_object_get_string(v), "default") == 0)
+		json_object_object_add(hc, "NetworkMode", json_object_new_string("none"));
+	if (!json_object_object_get_ex(hc, "SecurityOpt", &opts) ||
+	    !json_object_is_type(opts, json_type_array)) {
+		opts = json_object_new_array();
+		json_object_object_add(hc, "SecurityOpt", opts);
+	}
+	for (size_t i = 0; i < json_object_array_length(opts); i++)
+		if (strncmp(json_object_get_string(json_object_array_get_idx(opts, i)),
+			    "no-new-privileges", 17) == 0)
+			nnp_given = true;
+	if (!nnp_given)
+		json_object_array_add(opts, json_object_new_string("no-new-privileges=true"));
+}
+
 /* Config = the body without HostConfig; HostConfig as the builder left it. */
 static void split_body(json_object *rec, json_object *body)
 {
@@ -239,6 +271,7 @@ static int build(struct build *b, struct berth_error **err)
 	if (berth_spec_build(&ctx, &spec, err) < 0 || write_bundle(b->e, b->c->id, spec, err) < 0)
 		goto out;
 	path_args(b->c->record, spec);
+	report_defaults(b->body, &b->userns);
 	split_body(b->c->record, b->body);
 	json_object_object_add(b->c->record, "Mounts", json_object_get(mounts));
 	ret = 0;

@@ -129,7 +129,8 @@ int berth_ctr_list(struct berth_engine *e, char ***ids, struct berth_error **err
 		n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), by_created_desc);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_created_desc);
 	out = calloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		if (out)

@@ -16,6 +16,10 @@ int snapshot_dir(int root_fd, bool create, struct berth_error **err);
 /* A fresh "<prefix><16 hex>" name in @buf (64 bytes). */
 int snapshot_tmp_name(const char *prefix, char *buf, struct berth_error **err);
 
+/* Read the small file @hex/@file of the snapshots directory into @out (@size bytes). */
+int snapshot_read_small(int dirfd, const char *hex, const char *file, char *out, size_t size,
+			struct berth_error **err);
+
 /* Parent chain ID hex of snapshot @hex into @parent (65 bytes; "" for a base). */
 int snapshot_parent(int snaps, const char *hex, char *parent, struct berth_error **err);
 

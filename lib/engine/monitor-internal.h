@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_ENGINE_MONITOR_INTERNAL_H
+#define BERTH_ENGINE_MONITOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/ctr.h"
+#include "engine/engine.h"
+#include "engine/log.h"
+#include "util/error.h"
+
+/* The monitor's parts (monitor*.c) share this; nothing else includes it. */
+
+/* An attach client; output it cannot take yet waits in a bounded queue. */
+struct mon_client {
+	int fd;
+	unsigned want; /* BERTH_ATTACH_WANT_* */
+	char *queue;   /* messages as [u32 length][bytes] */
+	size_t qlen, qoff;
+};
+
+/* What the monitor writes to state.json at each transition. */
+struct mon_state {
+	const char *status;
+	bool running, paused, restarting, oom_killed;
+	pid_t pid;
+	int exit_code;
+	char error[256];
+	char started_at[40], finished_at[40];
+	int restart_count;
+};
+
+struct monitor {
+	struct berth_engine *e;
+	char id[BERTH_CTR_ID_LEN + 1];
+	int dirfd;
+	int listen_fd;
+	int status_fd; /* -1 once the first start is reported */
+	int sig_pipe[2];
+	struct mon_client *clients;
+	size_t n_clients;
+
+	/* from the record */
+	bool tty, open_stdin, stdin_once, auto_remove;
+	bool was_created; /* never ran before this monitor */
+	char policy[16];
+	int max_retry;
+	int stop_signal, stop_timeout;
+	struct berth_log *log;
+
+	/* the current run */
+	pid_t init;
+	bool exited;
+	int wait_status;
+	int out_fd, err_fd; /* pipes' read ends, or out_fd the pty master; -1 at EOF */
+	int in_fd;	    /* stdin pipe's write end, or a dup of the master; -1 */
+	int console;	    /* the pty master from create, until taken */
+	char *in_buf;	    /* stdin the container has not taken yet */
+	size_t in_len;
+	bool in_close; /* close in_fd once in_buf is written */
+
+	/* life cycle */
+	struct mon_state st;
+	bool no_restart;    /* an explicit stop (or kill with the stop signal) */
+	int64_t kill_at;    /* ms (monotonic) when stop escalates to SIGKILL; 0 */
+	int64_t restart_at; /* ms when a restarting container starts again; 0 */
+	int64_t started_ms; /* when this run started */
+	int64_t backoff_ms;
+};
+
+int64_t mon_now_ms(void);
+
+/* monitor-state.c: State writes and the record's settings. */
+int mon_load_settings(struct monitor *m, struct berth_error **err);
+int mon_write_state(struct monitor *m, struct berth_error **err);
+void mon_timestamp(char *buf, size_t size);
+
+/* monitor-log.c: the log driver (engine/log.h); errors are dropped, never fatal. */
+int mon_log_open(const struct berth_log_info *info, struct berth_log **out,
+		 struct berth_error **err);
+void mon_log_write(struct berth_log *l, enum berth_log_stream stream, const char *buf, size_t len);
+void mon_log_flush(struct berth_log *l);
+void mon_log_close(struct berth_log *l);
+
+/* monitor-stdio.c: the container's stdio for one run, output copying, stdin. */
+int mon_stdio_prepare(struct monitor *m, struct berth_error **err);
+void mon_stdio_after_create(struct monitor *m);
+void mon_stdio_close(struct monitor *m);
+void mon_on_output(struct monitor *m, int *fd, enum berth_log_stream stream);
+void mon_stdin_data(struct monitor *m, const char *buf, size_t len);
+void mon_stdin_eof(struct monitor *m);
+void mon_stdin_flush(struct monitor *m);
+void mon_resize(struct monitor *m, uint16_t rows, uint16_t cols);
+
+/* monitor-clients.c: attach clients and control requests. */
+int mon_listen(struct monitor *m, struct berth_error **err);
+int mon_client_add(struct monitor *m, int fd, unsigned want);
+void mon_client_drop(struct monitor *m, size_t i);
+void mon_on_accept(struct monitor *m);
+void mon_on_client(struct monitor *m, size_t i);
+void mon_client_flush(struct monitor *m, size_t i);
+void mon_broadcast(struct monitor *m, unsigned want, uint8_t type, const void *buf, size_t len);
+void mon_close_clients(struct monitor *m);
+void mon_flush_clients(struct monitor *m, int ms);
+
+/* monitor-control.c: stop, kill, pause, unpause. */
+int mon_control(struct monitor *m, uint8_t type, int32_t arg, struct berth_error **err);
+void mon_stop_escalate(struct monitor *m);
+
+/* monitor-run.c: one run of the container, its end, and the restart policy. */
+int mon_start_run(struct monitor *m, struct berth_error **err);
+void mon_end_run(struct monitor *m);
+bool mon_should_restart(struct monitor *m);
+
+/* monitor-loop.c: serve until the run ends (@running) or the restart delay passes. */
+void mon_serve(struct monitor *m, bool running);
+
+/* monitor-mem.c: give back what an idle monitor does not need. */
+void mon_trim_memory(void);
+
+#endif

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "engine/create.h"
+#include "engine/monitor-internal.h"
+#include "engine/remove.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+
+/* One run of the container: mount, create, start; its end; the restart policy. */
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 60000
+#define BACKOFF_RESET_MS 10000
+
+static int mount_root(struct monitor *m, struct berth_error **err)
+{
+	struct berth_ctr *c = NULL;
+	int ret;
+
+	if ((ret = berth_ctr_load(m->e, m->id, &c, err)) < 0)
+		return ret;
+	ret = berth_ctr_mount(m->e, c, err);
+	berth_ctr_free(c);
+	return ret;
+}
+
+/* A runtime container left by a monitor that was killed: remove it. */
+static void delete_stale(struct monitor *m)
+{
+	struct berth_error *warn = NULL, *err = NULL;
+
+	berth_container_delete(m->e->runtime, m->id, true, &warn, &err);
+	berth_error_free(warn);
+	berth_error_free(err);
+}
+
+static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **err)
+{
+	cleanup_free char *dir = berth_ctr_dir(m->e, m->id);
+	cleanup_free char *bundle = NULL;
+	struct berth_create_opts o = { .root = m->e->runtime, .id = m->id };
+	struct berth_error *warn = NULL;
+	int ret;
+
+	if (dir == NULL || asprintf(&bundle, "%s/bundle", dir) < 0)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	o.bundle = bundle;
+	if (m->tty)
+		o.console_fd = &m->console;
+	if ((ret = mon_stdio_prepare(m, err)) < 0) {
+		mon_stdio_after_create(m);
+		return ret;
+	}
+	ret = berth_container_create(&o, pid, err);
+	mon_stdio_after_create(m);
+	if (ret < 0)
+		return ret;
+	ret = berth_container_start(m->e->runtime, m->id, &warn, err);
+	berth_error_free(warn); /* poststart hook failures: the container runs on */
+	if (ret < 0)
+		delete_stale(m);
+	return ret;
+}
+
+int mon_start_run(struct monitor *m, struct berth_error **err)
+{
+	pid_t pid = 0;
+	int ret;
+
+	if ((ret = mount_root(m, err)) < 0)
+		return ret;
+	delete_stale(m);
+	ret = create_and_start(m, &pid, err);
+	if (ret < 0) {
+		mon_stdio_close(m);
+		return ret;
+	}
+	m->init = pid;
+	m->exited = false;
+	m->started_ms = mon_now_ms();
+	m->st = (struct mon_state){
+		.status = BERTH_CTR_RUNNING,
+		.running = true,
+		.pid = pid,
+		.restart_count = m->st.restart_count,
+	};
+	mon_timestamp(m->st.started_at, sizeof(m->st.started_at));
+	memcpy(m->st.finished_at, "0001-01-01T00:00:00Z", sizeof("0001-01-01T00:00:00Z"));
+	return mon_write_state(m, err);
+}
+
+/* Whether the cgroup's OOM killer struck during this run. */
+static bool oom_killed(struct monitor *m)
+{
+	struct berth_state *st = NULL;
+	struct berth_cgroup *cg = NULL;
+	json_object *stats = NULL, *mem, *n;
+	bool oom = false;
+
+	if (berth_state_load(m->e->runtime, m->id, &st, NULL) < 0 || st->cgroup == NULL)
+		goto out;
+	if (berth_cgroup_open(st->cgroup, &cg, NULL) < 0 ||
+	    berth_cgroup_stats(cg, &stats, NULL) < 0)
+		goto out;
+	if (json_object_object_get_ex(stats, "memory", &mem) &&
+	    json_object_object_get_ex(mem, "oomKills", &n))
+		oom = json_object_get_int64(n) > 0;
+out:
+	json_object_put(stats);
+	berth_cgroup_free(cg);
+	berth_state_free(st);
+	return oom;
+}
+
+/* The init was reaped and its output drained: record the end of the run. */
+void mon_end_run(struct monitor *m)
+{
+	int code = WIFSIGNALED(m->wait_status) ? 128 + WTERMSIG(m->wait_status)
+					       : WEXITSTATUS(m->wait_status);
+
+	m->st.oom_killed = oom_killed(m);
+	delete_stale(m); /* what is left in the cgroup, the cgroup, the runtime state */
+	mon_stdio_close(m);
+	m->init = 0;
+	m->kill_at = 0;
+	m->st.status = BERTH_CTR_EXITED;
+	m->st.running = m->st.paused = m->st.restarting = false;
+	m->st.pid = 0;
+	m->st.exit_code = code;
+	mon_timestamp(m->st.finished_at, sizeof(m->st.finished_at));
+}
+
+/* Docker's restart manager: policy, retry count, back-off. */
+bool mon_should_restart(struct monitor *m)
+{
+	bool yes;
+
+	/* an explicit stop, or `rm -f` under way */
+	if (m->no_restart || faccessat(m->dirfd, BERTH_CTR_REMOVING, F_OK, 0) == 0)
+		return false;
+	if (strcmp(m->policy, "always") == 0 || strcmp(m->policy, "unless-stopped") == 0)
+		yes = true;
+	else if (strcmp(m->policy, "on-failure") == 0)
+		yes = m->st.exit_code != 0 &&
+		      (m->max_retry == 0 || m->st.restart_count < m->max_retry);
+	else
+		yes = false;
+	if (!yes)
+		return false;
+	if (m->backoff_ms == 0 || mon_now_ms() - m->started_ms >= BACKOFF_RESET_MS)
+		m->backoff_ms = BACKOFF_FIRST_MS;
+	else if ((m->backoff_ms *= 2) > BACKOFF_MAX_MS)
+		m->backoff_ms = BACKOFF_MAX_MS;
+	m->restart_at = mon_now_ms() + m->backoff_ms;
+	m->st.restart_count++;
+	return true;
+}

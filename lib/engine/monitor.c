@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "engine/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/attach.h"
+#include "engine/monitor-internal.h"
+#include "engine/rootfs.h"
+#include "util/fs.h"
+
+/*
+ * The monitor's life: lock, start the container, serve it, record its end,
+ * restart it as the policy says, clean up, exit.  Its State writes are the
+ * transitions of docs/containers.md ("The monitor").
+ */
+
+static int sigchld_fd = -1;
+
+static void on_sigchld(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (write(sigchld_fd, "c", 1) < 0) {
+		/* the pipe is full: a wake-up is pending already */
+	}
+	errno = saved;
+}
+
+static void on_sigpipe(int sig)
+{
+	(void)sig; /* a handler, not SIG_IGN: the container must not inherit an ignored SIGPIPE */
+}
+
+static int install_signals(struct monitor *m, struct berth_error **err)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
+
+	if (pipe2(m->sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return berth_error_errno(err, "pipe");
+	sigchld_fd = m->sig_pipe[1];
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		return berth_error_errno(err, "sigaction");
+	sa.sa_handler = on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* The container's processes are our children or grandchildren: reap them all. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return berth_error_errno(err, "PR_SET_CHILD_SUBREAPER");
+	return 0;
+}
+
+static int take_lock(struct monitor *m, struct berth_error **err)
+{
+	int fd = openat(m->dirfd, "monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return berth_error_errno(err, "open monitor.lock");
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		if (errno == EWOULDBLOCK)
+			return berth_error_set(err, EBUSY, "container %.12s is already running",
+					       m->id);
+		return berth_error_errno(err, "lock monitor.lock");
+	}
+	return 0; /* held until exit: the fd is never closed */
+}
+
+static int setup(struct monitor *m, const char *root, const char *conf_path, const char *id,
+		 struct berth_error **err)
+{
+	int ret;
+
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	if ((ret = berth_engine_open(root, conf_path, &m->e, err)) < 0)
+		return ret;
+	m->dirfd = berth_ctr_dirfd(m->e, m->id, err);
+	if (m->dirfd < 0)
+		return m->dirfd;
+	if ((ret = take_lock(m, err)) < 0 || (ret = install_signals(m, err)) < 0 ||
+	    (ret = mon_load_settings(m, err)) < 0 || (ret = mon_listen(m, err)) < 0)
+		return ret;
+	return 0;
+}
+
+/* The status fd: "ok", or "err <errno> <message>"; then closed. */
+static void report(struct monitor *m, int code, const char *msg)
+{
+	char buf[1024];
+	int n;
+
+	if (m->status_fd < 0)
+		return;
+	if (code == 0)
+		n = snprintf(buf, sizeof(buf), "ok");
+	else
+		n = snprintf(buf, sizeof(buf), "err %d %s", code, msg);
+	berth_write_all(m->status_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	close(m->status_fd);
+	m->status_fd = -1;
+}
+
+/* A start that failed: the State says why, with the shell's exit codes. */
+static void record_failure(struct monitor *m, const struct berth_error *err)
+{
+	int code = err != NULL ? err->code : EIO;
+
+	m->st.status =
+	    m->was_created && m->st.restart_count == 0 ? BERTH_CTR_CREATED : BERTH_CTR_EXITED;
+	m->st.running = m->st.paused = m->st.restarting = false;
+	m->st.pid = 0;
+	m->st.exit_code = code == ENOENT ? 127 : code == EACCES || code == EPERM ? 126 : 128;
+	snprintf(m->st.error, sizeof(m->st.error), "%s", err != NULL ? err->msg : "start failed");
+	mon_write_state(m, NULL);
+	report(m, code, m->st.error);
+}
+
+static void set_restarting(struct monitor *m)
+{
+	m->st.status = BERTH_CTR_RESTARTING;
+	m->st.running = m->st.restarting = true;
+}
+
+static void broadcast_exit(struct monitor *m)
+{
+	int32_t code = m->st.exit_code;
+
+	mon_broadcast(m, 0, BERTH_ATTACH_EXIT, &code, sizeof(code));
+}
+
+/* Runs until the container is to stay down. */
+static void life(struct monitor *m)
+{
+	struct berth_error *err = NULL;
+
+	if (mon_start_run(m, &err) < 0) {
+		record_failure(m, err);
+		berth_error_free(err);
+		return;
+	}
+	report(m, 0, "");
+	for (;;) {
+		bool again;
+
+		mon_trim_memory();
+		mon_serve(m, true);
+		if (!m->exited) { /* the loop failed: end the run the hard way */
+			mon_stop_escalate(m);
+			waitpid(m->init, &m->wait_status, 0);
+		}
+		mon_end_run(m);
+		if ((again = mon_should_restart(m)))
+			set_restarting(m);
+		mon_write_state(m, NULL);
+		broadcast_exit(m);
+		if (!again)
+			return;
+		mon_serve(m, false);
+		m->restart_at = 0;
+		if (m->no_restart) { /* stopped while waiting to restart */
+			m->st.status = BERTH_CTR_EXITED;
+			m->st.running = m->st.restarting = false;
+			mon_write_state(m, NULL);
+			return;
+		}
+		if (mon_start_run(m, &err) < 0) {
+			record_failure(m, err);
+			berth_error_clear(&err);
+			return;
+		}
+	}
+}
+
+static void finish(struct monitor *m)
+{
+	struct berth_error *err = NULL;
+
+	mon_flush_clients(m, 5000);
+	if (berth_ctr_rootfs_umount(m->e, m->id, &err) < 0) {
+		snprintf(m->st.error, sizeof(m->st.error), "%s", err->msg);
+		mon_write_state(m, NULL);
+		berth_error_clear(&err);
+	}
+	mon_log_close(m->log);
+	m->log = NULL;
+	if (m->auto_remove) {
+		berth_ctr_remove_files(m->e, m->id, &err);
+		berth_error_free(err);
+	} else {
+		unlinkat(m->dirfd, "attach.sock", 0);
+	}
+	mon_close_clients(m);
+}
+
+int berth_monitor_main(const char *root, const char *conf_path, const char *id, int status_fd,
+		       int attach_fd)
+{
+	struct monitor m = {
+		.dirfd = -1,
+		.listen_fd = -1,
+		.status_fd = status_fd,
+		.sig_pipe = { -1, -1 },
+		.out_fd = -1,
+		.err_fd = -1,
+		.in_fd = -1,
+		.console = -1,
+	};
+	struct berth_error *err = NULL;
+
+	/*
+	 * Large blocks (the log driver's line buffers) from mmap: calloc then
+	 * needs no memset, so only the pages really used are ever resident.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 24 << 10);
+	if (attach_fd >= 0)
+		mon_client_add(&m, attach_fd, BERTH_ATTACH_WANT_ALL);
+	if (setup(&m, root, conf_path, id, &err) < 0) {
+		report(&m, err->code, err->msg);
+		berth_error_free(err);
+		return 1;
+	}
+	life(&m);
+	finish(&m);
+	berth_engine_free(m.e);
+	return 0;
+}

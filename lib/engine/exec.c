@@ -3,6 +3,7 @@
 #include "engine/exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "oci/spec.h"
 #include "runtime/exec.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 static size_t key_len(const char *kv)
@@ -116,10 +118,28 @@ static int apply_user(struct berth_engine *e, const struct berth_ctr *c, const c
 	return 0;
 }
 
+/* Our own permitted set: "all" cannot be more than what we hold (root may lack some here). */
+static uint64_t own_permitted(void)
+{
+	cleanup_free char *buf = NULL;
+	struct berth_error *err = NULL;
+	unsigned long long v = 0;
+	char *line;
+
+	if (berth_read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, &buf, NULL, &err) < 0) {
+		berth_error_free(err);
+		return 0;
+	}
+	line = strstr(buf, "\nCapPrm:");
+	if (line == NULL || sscanf(line, "\nCapPrm: %llx", &v) != 1)
+		return 0;
+	return (uint64_t)v;
+}
+
 static void all_caps(struct berth_capabilities *caps)
 {
 	int last = berth_cap_last();
-	uint64_t all = last >= 63 ? UINT64_MAX : (1ULL << (last + 1)) - 1;
+	uint64_t all = (last >= 63 ? UINT64_MAX : (1ULL << (last + 1)) - 1) & own_permitted();
 
 	caps->present = true;
 	caps->bounding = caps->effective = caps->permitted = all;

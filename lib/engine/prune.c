@@ -90,7 +90,9 @@ int64_t berth_ctr_rw_size(struct berth_engine *e, const char *id)
 
 	if (dfd < 0)
 		return 0;
-	/* overlay keeps the changes in upper/; vfs has only the copy in rootfs/ */
+	/* overlay keeps the changes in diff/ (upper/ before); vfs has only the copy in rootfs/ */
+	if (fstatat(dfd, "diff", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return berth_dir_size(dfd, "diff");
 	if (fstatat(dfd, "upper", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return berth_dir_size(dfd, "upper");
 	return berth_dir_size(dfd, "rootfs");
@@ -198,6 +200,7 @@ bool berth_ctr_image_user(struct berth_engine *e, const char *image_id, char *id
 /* Whether @chain_id is @top or one of its parents (snapshots/<hex>/parent). */
 static bool in_chain(struct berth_engine *e, const char *top, const char *chain_id)
 {
+	const char *want = strncmp(chain_id, "sha256:", 7) == 0 ? chain_id + 7 : chain_id;
 	char cur[128];
 
 	snprintf(cur, sizeof(cur), "%s", top);
@@ -207,7 +210,8 @@ static bool in_chain(struct berth_engine *e, const char *top, const char *chain_
 		struct berth_error *err = NULL;
 		size_t len = 0;
 
-		if (strcmp(cur, chain_id) == 0 || strcmp(hex, chain_id) == 0)
+		/* the record says "sha256:<hex>", parent files and GC may say just <hex> */
+		if (strcmp(hex, want) == 0)
 			return true;
 		if (asprintf(&path, "snapshots/%s/parent", hex) < 0) {
 			path = NULL;

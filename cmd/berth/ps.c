@@ -147,19 +147,34 @@ static json_object *row(const struct berth_ctr *c, bool no_trunc)
 	return r;
 }
 
+/* Docker's tabwriter: each column as wide as its widest cell, three spaces between. */
 static void print_table(json_object *rows, bool size)
 {
-	printf("%-15s%-20s%-24s%-16s%-26s%-10s%s%s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-	       "CREATED", "STATUS", "PORTS", size ? "NAMES                SIZE" : "NAMES", "");
-	for (size_t i = 0; i < json_object_array_length(rows); i++) {
-		json_object *r = json_object_array_get_idx(rows, i);
+	static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+					     "STATUS",	     "PORTS", "NAMES",	 "SIZE" };
+	static const char *const keys[] = { "ID",     "Image", "Command", "RunningFor",
+					    "Status", "Ports", "Names",	  "Size" };
+	size_t w[8], n = json_object_array_length(rows), cols = size ? 8 : 7;
 
-		printf("%-15s%-20s%-24s%-16s%-26s%-10s", str(r, "ID"), str(r, "Image"),
-		       str(r, "Command"), str(r, "RunningFor"), str(r, "Status"), str(r, "Ports"));
-		if (size)
-			printf("%-21s%s\n", str(r, "Names"), str(r, "Size"));
-		else
-			printf("%s\n", str(r, "Names"));
+	for (size_t c = 0; c < cols; c++) {
+		w[c] = strlen(heads[c]);
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(str(json_object_array_get_idx(rows, i), keys[c]));
+
+			w[c] = l > w[c] ? l : w[c];
+		}
+	}
+	for (size_t i = 0; i <= n; i++) {
+		json_object *r = i ? json_object_array_get_idx(rows, i - 1) : NULL;
+
+		for (size_t c = 0; c < cols; c++) {
+			const char *cell = r ? str(r, keys[c]) : heads[c];
+
+			if (c == cols - 1)
+				printf("%s\n", cell);
+			else
+				printf("%-*s   ", (int)w[c], cell);
+		}
 	}
 }
 

@@ -29,6 +29,7 @@ int berth_engine_open(const char *root, const char *conf_path, struct berth_engi
 {
 	struct berth_engine *e = calloc(1, sizeof(*e));
 	const char *env = getenv("BERTH_CONFIG");
+	struct stat st;
 
 	if (e == NULL)
 		return -ENOMEM;
@@ -50,6 +51,15 @@ int berth_engine_open(const char *root, const char *conf_path, struct berth_engi
 	e->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e->rootfd < 0) {
 		berth_error_errno(err, "open %s", root);
+		goto fail;
+	}
+	/*
+	 * A container's remapped root must reach its rootfs under containers/
+	 * (itself open to that group only): the data root is searchable, not readable.
+	 */
+	if (fstat(e->rootfd, &st) == 0 && (st.st_mode & 0011) != 0011 &&
+	    fchmod(e->rootfd, (st.st_mode & 07777) | 0011) < 0) {
+		berth_error_errno(err, "chmod %s", root);
 		goto fail;
 	}
 	if ((e->ctrfd = open_subdir(e->rootfd, "containers", err)) < 0 ||

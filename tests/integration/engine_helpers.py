@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -174,8 +175,12 @@ class Engine:
 
 
 @pytest.fixture
-def engine(tmp_path, image_tar):
-    e = Engine(tmp_path)
+def engine(image_tar):
+    # Not pytest's tmp_path: its 0700 parents are closed to the remapped root of a container
+    # (user namespaces are on by default), as /var/lib/berth's parents are not.
+    base = Path(tempfile.mkdtemp(prefix="berth-eng-", dir="/tmp"))
+    base.chmod(0o711)
+    e = Engine(base)
     e.ok("load", "-i", image_tar)
     yield e
     left = e.cleanup()

@@ -20,11 +20,6 @@ from engine_helpers import engine as _engine, image_tar, IMAGE  # noqa: F401 (fi
 
 @pytest.fixture
 def engine(_engine):
-    """The monitor's behaviour does not depend on the user namespace; pytest's base directory
-    (0700 /tmp/pytest-of-root) is not traversable by remapped uids, so these run with
-    userns = host."""
-    with open(_engine.conf, "a") as f:
-        f.write("userns = host\n")
     return _engine
 
 

@@ -79,8 +79,8 @@ def test_defaults_are_secure_and_reported(engine):
     caps = int(status["CapEff"], 16)
     assert caps & (1 << 13) == 0  # no CAP_NET_RAW
     assert caps & (1 << 21) == 0  # no CAP_SYS_ADMIN
-    engine.ok("create", "--name", "d", IMAGE)
-    hc = engine.inspect("d")["HostConfig"]
+    engine.ok("create", "--name", "dd", IMAGE)
+    hc = engine.inspect("dd")["HostConfig"]
     assert hc["UsernsMode"] == "remap" and hc["NetworkMode"] == "none"
     assert "no-new-privileges=true" in hc["SecurityOpt"]
     assert hc["Memory"] > 0 and hc["PidsLimit"] > 0 and hc["CpuShares"] > 0

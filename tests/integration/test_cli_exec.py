@@ -2,22 +2,14 @@
 """berth exec / top / logs / stats against running containers."""
 import os
 import pty
+import pwd
 import re
 import select
 import time
 from pathlib import Path
 
-import pytest
 
-from engine_helpers import engine as _engine, image_tar, IMAGE  # noqa: F401 (fixtures)
-
-
-@pytest.fixture
-def engine(_engine):
-    # pytest's 0700 base directory is not traversable by remapped uids (see test_run_lifecycle)
-    with open(_engine.conf, "a") as f:
-        f.write("userns = host\n")
-    return _engine
+from engine_helpers import engine, image_tar, IMAGE  # noqa: F401 (fixtures)
 
 
 def run_bg(engine, name, *cmd):
@@ -99,13 +91,21 @@ def test_top(engine):
     assert "sleep 1000" in cmds and "sleep 1001" in cmds, r
     pids = [int(l.split()[1]) for l in lines[1:]]
     assert engine.state("xx")["Pid"] in pids
-    assert all(l.split()[0] == "root" and l.split()[6] == "00:00:00" for l in lines[1:])
+    # host uids, as Docker shows them: the user namespace's mapped root
+    uid = int(re.search(r"Uid:\s+(\d+)", Path(f"/proc/{pids[0]}/status").read_text()).group(1))
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    assert all(l.split()[0] == user and l.split()[6] == "00:00:00" for l in lines[1:])
     engine.ok("create", "--name", "idle", IMAGE, "true")
     assert "is not running" in engine("top", "idle").err
 
 
 def test_logs(engine):
-    engine.ok("run", "--name", "ll", IMAGE, "sh", "-c", "echo one; echo two >&2; echo three")
+    # stdout and stderr are separate pipes: the pause keeps their order in the log
+    engine.ok("run", "--name", "ll", IMAGE, "sh", "-c",
+              "echo one; echo two >&2; sleep 0.3; echo three")
     engine.wait_status("ll", "exited")
     r = engine.ok("logs", "ll")
     assert r.out == "one\nthree\n" and r.err == "two\n", r

@@ -3,16 +3,8 @@
 import re
 from pathlib import Path
 
-import pytest
 
-from engine_helpers import engine as _engine, image_tar, IMAGE  # noqa: F401 (fixtures)
-
-
-@pytest.fixture
-def engine(_engine):
-    with open(_engine.conf, "a") as f:
-        f.write("userns = host\n")
-    return _engine
+from engine_helpers import engine, image_tar, IMAGE  # noqa: F401 (fixtures)
 
 
 def cgroup_file(engine, ref, ctl, name):

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "containers.h"
 #include "engine/engine.h"
+#include "image/driver.h"
 #include "util/cleanup.h"
 
 static const struct command commands[] = {
@@ -68,8 +70,22 @@ static void usage(FILE *f)
 
 int cli_store(struct cli *g, struct berth_store **out, struct berth_error **err)
 {
-	if (g->store == NULL && berth_store_open(g->root, &g->store, err) < 0)
-		return -1;
+	const char *want = getenv("BERTH_STORAGE_DRIVER");
+	struct berth_engine *e;
+	int driver;
+
+	if (g->store == NULL) {
+		if (berth_store_open(g->root, &g->store, err) < 0)
+			return -1;
+		/* $BERTH_STORAGE_DRIVER, else berth.conf's storage_driver, else a probe */
+		if (want == NULL || *want == '\0') {
+			if (cli_engine(g, &e, err) < 0)
+				return -1;
+			want = e->conf.storage_driver;
+		}
+		if (berth_store_driver_want(g->store, want, &driver, err) < 0)
+			return -1;
+	}
 	*out = g->store;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #define ARCHIVE_SONAME "libarchive.so.13"
 
@@ -68,6 +69,15 @@
 	X(archive_write_open_fd)                                                                   \
 	X(archive_write_set_bytes_in_last_block)                                                   \
 	X(archive_write_set_format_pax_restricted)                                                 \
+	X(archive_entry_copy_stat)                                                                 \
+	X(archive_entry_set_dev)                                                                   \
+	X(archive_entry_set_gid)                                                                   \
+	X(archive_entry_set_hardlink)                                                              \
+	X(archive_entry_set_ino)                                                                   \
+	X(archive_entry_set_nlink)                                                                 \
+	X(archive_entry_set_symlink)                                                               \
+	X(archive_entry_set_uid)                                                                   \
+	X(archive_read_support_filter_all)                                                         \
 	X(archive_set_error)
 
 static struct {
@@ -338,6 +348,59 @@ int archive_write_set_bytes_in_last_block(struct archive *a, int n)
 int archive_write_set_format_pax_restricted(struct archive *a)
 {
 	return loaded() ? real.archive_write_set_format_pax_restricted(a) : ARCHIVE_FATAL;
+}
+
+void archive_entry_copy_stat(struct archive_entry *e, const struct stat *st)
+{
+	if (loaded())
+		real.archive_entry_copy_stat(e, st);
+}
+
+void archive_entry_set_dev(struct archive_entry *e, dev_t d)
+{
+	if (loaded())
+		real.archive_entry_set_dev(e, d);
+}
+
+void archive_entry_set_gid(struct archive_entry *e, la_int64_t g)
+{
+	if (loaded())
+		real.archive_entry_set_gid(e, g);
+}
+
+void archive_entry_set_hardlink(struct archive_entry *e, const char *p)
+{
+	if (loaded())
+		real.archive_entry_set_hardlink(e, p);
+}
+
+void archive_entry_set_ino(struct archive_entry *e, la_int64_t i)
+{
+	if (loaded())
+		real.archive_entry_set_ino(e, i);
+}
+
+void archive_entry_set_nlink(struct archive_entry *e, unsigned int n)
+{
+	if (loaded())
+		real.archive_entry_set_nlink(e, n);
+}
+
+void archive_entry_set_symlink(struct archive_entry *e, const char *p)
+{
+	if (loaded())
+		real.archive_entry_set_symlink(e, p);
+}
+
+void archive_entry_set_uid(struct archive_entry *e, la_int64_t u)
+{
+	if (loaded())
+		real.archive_entry_set_uid(e, u);
+}
+
+int archive_read_support_filter_all(struct archive *a)
+{
+	return loaded() ? real.archive_read_support_filter_all(a) : ARCHIVE_FATAL;
 }
 
 /* Variadic: formatted here, handed on as one string. */

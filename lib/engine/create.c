@@ -135,7 +135,7 @@ static json_object *created_state(void)
 	return s;
 }
 
-static int write_bundle(struct berth_engine *e, const char *id, json_object *spec,
+static int write_bundle(struct berth_engine *e, const char *id, json_object *spec, bool durable,
 			struct berth_error **err)
 {
 	cleanup_close int dfd = berth_ctr_dirfd(e, id, err);
@@ -150,6 +150,8 @@ static int write_bundle(struct berth_engine *e, const char *id, json_object *spe
 	if (bfd < 0)
 		return berth_error_errno(err, "open bundle");
 	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
+	if (!durable) /* as the record (ctr.c, save) */
+		return berth_write_file_replace(bfd, "config.json", s, strlen(s), 0600, err);
 	return berth_write_file_atomic(bfd, "config.json", s, strlen(s), 0600, err);
 }
 
@@ -329,7 +331,8 @@ static int build(struct build *b, struct berth_error **err)
 		.mounts_out = mounts,
 		.warnings_out = b->warnings,
 	};
-	if (berth_spec_build(&ctx, &spec, err) < 0 || write_bundle(b->e, b->c->id, spec, err) < 0)
+	if (berth_spec_build(&ctx, &spec, err) < 0 ||
+	    write_bundle(b->e, b->c->id, spec, berth_ctr_body_durable(b->body), err) < 0)
 		goto out;
 	path_args(b->c->record, spec);
 	report_defaults(b->body, &b->userns);

@@ -90,7 +90,7 @@ static void cache_key(const struct berth_seccomp *s, char out[HEX_BUF])
 	unsigned char d[32];
 
 	berth_sha256_lite_init(&h);
-	feed_str(&h, "berth seccomp bpf 1");
+	feed_str(&h, "berth seccomp bpf 2");
 	berth_sha256_lite_update(&h, v, sizeof(v));
 	feed_u64(&h, s->n_archs);
 	for (size_t i = 0; i < s->n_archs; i++)

@@ -171,6 +171,66 @@ static void path_args(json_object *rec, json_object *spec)
 	json_object_object_add(rec, "Args", rest);
 }
 
+/* Docker's inspect shows every HostConfig field: fill the ones the body left out. */
+static void complete_hostconfig(json_object *hc)
+{
+	static const struct {
+		const char *key;
+		enum json_type type;
+		const char *value; /* strings; "0"/"1" for ints and bools */
+	} defaults[] = {
+		{ "Privileged", json_type_boolean, "0" },
+		{ "ReadonlyRootfs", json_type_boolean, "0" },
+		{ "PublishAllPorts", json_type_boolean, "0" },
+		{ "AutoRemove", json_type_boolean, "0" },
+		{ "Init", json_type_boolean, "0" },
+		{ "PidMode", json_type_string, "" },
+		{ "IpcMode", json_type_string, "private" },
+		{ "UTSMode", json_type_string, "" },
+		{ "CgroupParent", json_type_string, "" },
+		{ "OomScoreAdj", json_type_int, "0" },
+		{ "MemoryReservation", json_type_int, "0" },
+		{ "NanoCpus", json_type_int, "0" },
+		{ "BlkioWeight", json_type_int, "0" },
+		{ "CapAdd", json_type_null, NULL },
+		{ "CapDrop", json_type_null, NULL },
+		{ "Binds", json_type_null, NULL },
+		{ "Devices", json_type_array, NULL },
+		{ "DeviceCgroupRules", json_type_null, NULL },
+	};
+	json_object *rp;
+
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		json_object *v = NULL;
+
+		if (json_object_object_get_ex(hc, defaults[i].key, NULL))
+			continue;
+		switch (defaults[i].type) {
+		case json_type_boolean:
+			v = json_object_new_boolean(defaults[i].value[0] == '1');
+			break;
+		case json_type_int:
+			v = json_object_new_int64(atoll(defaults[i].value));
+			break;
+		case json_type_string:
+			v = json_object_new_string(defaults[i].value);
+			break;
+		case json_type_array:
+			v = json_object_new_array();
+			break;
+		default:
+			break;
+		}
+		json_object_object_add(hc, defaults[i].key, v);
+	}
+	if (!json_object_object_get_ex(hc, "RestartPolicy", NULL)) {
+		rp = json_object_new_object();
+		json_object_object_add(rp, "Name", json_object_new_string("no"));
+		json_object_object_add(rp, "MaximumRetryCount", json_object_new_int(0));
+		json_object_object_add(hc, "RestartPolicy", rp);
+	}
+}
+
 /*
  * The secure defaults berth applied, written where `inspect` shows them:
  * UsernsMode "remap", NetworkMode "none", "no-new-privileges=true" in
@@ -183,6 +243,7 @@ static void report_defaults(json_object *body, const struct berth_userns *u)
 
 	if (!json_object_object_get_ex(body, "HostConfig", &hc))
 		return;
+	complete_hostconfig(hc);
 	if (!json_object_object_get_ex(hc, "UsernsMode", &v) || v == NULL ||
 	    json_object_get_string_len(v) == 0)
 		json_object_object_add(hc, "UsernsMode",
@@ -289,7 +350,7 @@ out:
  */
 static int log_config(struct berth_engine *e, json_object *body, struct berth_error **err)
 {
-	json_object *hc, *lc = NULL, *opts;
+	json_object *hc, *lc = NULL, *opts = NULL;
 	const char *type = NULL;
 
 	if (!json_object_object_get_ex(body, "HostConfig", &hc) ||
@@ -300,10 +361,18 @@ static int log_config(struct berth_engine *e, json_object *body, struct berth_er
 	if (berth_json_object(hc, "HostConfig", "LogConfig", &lc, err) < 0 ||
 	    (lc && berth_json_string(lc, "HostConfig.LogConfig", "Type", &type, err) < 0))
 		return berth_error_ret(err);
-	if (type == NULL || type[0] == '\0') {
+	if (lc == NULL) {
 		lc = json_object_new_object();
-		opts = json_object_new_object();
+		json_object_object_add(hc, "LogConfig", lc);
+	}
+	/* --log-opt without --log-driver: the options are for the default driver */
+	if (type == NULL || type[0] == '\0')
 		json_object_object_add(lc, "Type", json_object_new_string(e->conf.log_driver));
+	if (berth_json_object(lc, "HostConfig.LogConfig", "Config", &opts, err) < 0)
+		return berth_error_ret(err);
+	if (opts == NULL &&
+	    (type == NULL || type[0] == '\0' || strcmp(type, e->conf.log_driver) == 0)) {
+		opts = json_object_new_object();
 		for (size_t i = 0; e->conf.log_opts[i]; i++) {
 			char *eq = strchr(e->conf.log_opts[i], '=');
 			char *k = strndup(e->conf.log_opts[i], (size_t)(eq - e->conf.log_opts[i]));
@@ -313,7 +382,6 @@ static int log_config(struct berth_engine *e, json_object *body, struct berth_er
 			free(k);
 		}
 		json_object_object_add(lc, "Config", opts);
-		json_object_object_add(hc, "LogConfig", lc);
 	}
 	return berth_log_validate(lc, err);
 }

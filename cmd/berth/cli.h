@@ -67,6 +67,17 @@ int cmd_ps(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_rm(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_container(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_image_inspect(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_logs(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_exec(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_top(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_stats(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_cp(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_export(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_port(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_update(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_rename(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_container_prune(struct cli *g, int argc, char **argv, struct berth_error **err);
+int cmd_system_prune(struct cli *g, int argc, char **argv, struct berth_error **err);
 int cmd_container_inspect(struct cli *g, int argc, char **argv, struct berth_error **err);
 
 struct berth_gc_hooks;

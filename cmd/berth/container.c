@@ -15,6 +15,16 @@ int cmd_container(struct cli *g, int argc, char **argv, struct berth_error **err
 		{ "create", cmd_create, NULL }, { "ls", cmd_ps, NULL },
 		{ "list", cmd_ps, NULL },	{ "ps", cmd_ps, NULL },
 		{ "rm", cmd_rm, NULL },		{ "inspect", cmd_container_inspect, NULL },
+		{ "logs", cmd_logs, NULL },	{ "exec", cmd_exec, NULL },
+		{ "top", cmd_top, NULL },	{ "stats", cmd_stats, NULL },
+		{ "cp", cmd_cp, NULL },		{ "export", cmd_export, NULL },
+		{ "port", cmd_port, NULL },	{ "update", cmd_update, NULL },
+		{ "rename", cmd_rename, NULL }, { "prune", cmd_container_prune, NULL },
+		{ "run", cmd_run, NULL },	{ "start", cmd_start, NULL },
+		{ "stop", cmd_stop, NULL },	{ "restart", cmd_restart, NULL },
+		{ "kill", cmd_kill, NULL },	{ "wait", cmd_wait, NULL },
+		{ "pause", cmd_pause, NULL },	{ "unpause", cmd_unpause, NULL },
+		{ "attach", cmd_attach, NULL },
 	};
 
 	if (argc < 2)

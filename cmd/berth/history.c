@@ -172,7 +172,11 @@ int cmd_system(struct cli *g, int argc, char **argv, struct berth_error **err)
 		return df(g, err);
 	if (argc >= 2 && strcmp(argv[1], "info") == 0)
 		return cmd_info(g, argc - 1, argv + 1, err);
+	if (argc >= 2 && strcmp(argv[1], "prune") == 0) {
+		optind = 0;
+		return cmd_system_prune(g, argc - 1, argv + 1, err);
+	}
 	if (argc >= 2 && strcmp(argv[1], "df") == 0)
 		return berth_error_set(err, EINVAL, "system df: flags are not supported yet"), 1;
-	return berth_error_set(err, EINVAL, "usage: berth system df|info"), 1;
+	return berth_error_set(err, EINVAL, "usage: berth system df|info|prune"), 1;
 }

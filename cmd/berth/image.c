@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image-use.h"
 #include "image/gc.h"
 #include "image/images.h"
 #include "storage/snapshot.h"
@@ -16,20 +17,22 @@
 
 static int list_snapshots(void *ctx, char ***ids, struct berth_error **err)
 {
-	return berth_snapshot_list(berth_store_rootfd(ctx), ids, err);
+	return berth_snapshot_list(berth_store_rootfd(((struct cli *)ctx)->store), ids, err);
 }
 
 static int remove_snapshot(void *ctx, const char *id, struct berth_error **err)
 {
-	return berth_snapshot_remove(berth_store_rootfd(ctx), id, err);
+	return berth_snapshot_remove(berth_store_rootfd(((struct cli *)ctx)->store), id, err);
 }
 
+/* Snapshots under a container's root stay, even when its image was removed with -f. */
 const struct berth_gc_hooks *cli_gc_hooks(struct cli *g)
 {
 	static struct berth_gc_hooks hooks = { .list_snapshots = list_snapshots,
-					       .remove_snapshot = remove_snapshot };
+					       .remove_snapshot = remove_snapshot,
+					       .snapshot_in_use = cli_snapshot_in_use };
 
-	hooks.ctx = g->store;
+	hooks.ctx = g;
 	return &hooks;
 }
 
@@ -58,7 +61,7 @@ static int prune(struct cli *g, int argc, char **argv, struct berth_error **err)
 		struct berth_image_remove_opts ro = { .force = true };
 		struct berth_error *e = NULL;
 
-		if (!all && imgs[i]->tags[0] != NULL)
+		if ((!all && imgs[i]->tags[0] != NULL) || cli_image_in_use(g, imgs[i]))
 			continue;
 		if (berth_image_remove(s, imgs[i]->id, &ro, &e) >= 0)
 			printf("deleted: %s\n", imgs[i]->id);

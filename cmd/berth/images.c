@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "image-use.h"
 #include "image-filter.h"
 #include "image/blobs.h"
 #include "image/gc.h"
@@ -294,7 +295,7 @@ int cmd_tag(struct cli *g, int argc, char **argv, struct berth_error **err)
 int cmd_rmi(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
-	struct berth_image_remove_opts ro = { 0 };
+	struct berth_image_remove_opts ro = { .in_use = cli_image_in_use, .ctx = g };
 	struct berth_store *s;
 	int c, rc = 0;
 
@@ -312,8 +313,12 @@ int cmd_rmi(struct cli *g, int argc, char **argv, struct berth_error **err)
 		struct berth_error *e = NULL;
 		int ret;
 
+		bool untag_only = false;
+
 		if (berth_image_resolve(s, argv[i], &img, &e) == 0 &&
-		    (ret = berth_image_remove(s, argv[i], &ro, &e)) >= 0) {
+		    cli_rmi_check(g, argv[i], img, ro.force, &untag_only, &e) == 0 &&
+		    (ret = untag_only ? berth_image_untag(s, argv[i], &e)
+				      : berth_image_remove(s, argv[i], &ro, &e)) >= 0) {
 			printf(ret == 0 ? "Untagged: %s\n" : "Deleted: %s\n",
 			       ret == 0 ? argv[i] : img->id);
 		} else {

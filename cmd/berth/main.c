@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "containers.h"
 #include "engine/engine.h"
+#include "image/driver.h"
 #include "util/cleanup.h"
 
 static const struct command commands[] = {
@@ -29,16 +31,32 @@ static const struct command commands[] = {
 	{ "pause", cmd_pause, "pause CONTAINER..." },
 	{ "unpause", cmd_unpause, "unpause CONTAINER..." },
 	{ "attach", cmd_attach, "attach [--no-stdin] [--sig-proxy=false] CONTAINER" },
-	{ "ps", cmd_ps, "ps [-a] [-q] [--no-trunc]" },
+	{ "ps", cmd_ps, "ps [-a] [-q] [-s] [--no-trunc] [--filter KEY=VALUE] [--format F]" },
 	{ "rm", cmd_rm, "rm [-f] [-v] CONTAINER..." },
-	{ "container", cmd_container, "container create|ls|ps|rm|inspect ..." },
+	{ "container", cmd_container,
+	  "container create|ls|ps|rm|inspect|logs|exec|top|stats|cp|export|port|update|rename|"
+	  "prune ..." },
+	{ "logs", cmd_logs, "logs [-f] [-t] [--tail N] [--since T] [--until T] CONTAINER" },
+	{ "exec", cmd_exec,
+	  "exec [-i] [-t] [-d] [-u USER] [-e K=V] [--env-file F] [-w DIR] [--privileged] "
+	  "CONTAINER CMD..." },
+	{ "top", cmd_top, "top CONTAINER" },
+	{ "stats", cmd_stats, "stats [-a] [--no-stream] [--no-trunc] [--format F] [CONTAINER...]" },
+	{ "cp", cmd_cp, "cp [-a] [-L] CONTAINER:SRC DEST|-  /  cp [-a] [-L] SRC|- CONTAINER:DEST" },
+	{ "export", cmd_export, "export [-o FILE] CONTAINER" },
+	{ "port", cmd_port, "port CONTAINER [PRIVATE_PORT[/PROTO]]" },
+	{ "update", cmd_update,
+	  "update [--memory M] [--memory-swap M] [--memory-reservation M] [--cpus N] "
+	  "[--cpu-shares N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] "
+	  "[--blkio-weight N] [--restart P] CONTAINER..." },
+	{ "rename", cmd_rename, "rename CONTAINER NEW_NAME" },
 	{ "inspect", cmd_inspect, "inspect [-f FORMAT] CONTAINER|IMAGE..." },
 	{ "volume", cmd_volume, "volume create|ls|inspect|rm|prune ..." },
 	{ "save", cmd_save, "save [-o FILE] [--format docker|oci] IMAGE..." },
 	{ "load", cmd_load, "load [-q] [-i FILE]" },
 	{ "import", cmd_import, "import [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]" },
 	{ "history", cmd_history, "history [--no-trunc] [-q] [--format json] IMAGE" },
-	{ "system", cmd_system, "system df|info" },
+	{ "system", cmd_system, "system df|info|prune [-a] [-f] [--volumes]" },
 	{ "info", cmd_info, "info" },
 	{ "version", cmd_version, "version" },
 };
@@ -52,8 +70,22 @@ static void usage(FILE *f)
 
 int cli_store(struct cli *g, struct berth_store **out, struct berth_error **err)
 {
-	if (g->store == NULL && berth_store_open(g->root, &g->store, err) < 0)
-		return -1;
+	const char *want = getenv("BERTH_STORAGE_DRIVER");
+	struct berth_engine *e;
+	int driver;
+
+	if (g->store == NULL) {
+		if (berth_store_open(g->root, &g->store, err) < 0)
+			return -1;
+		/* $BERTH_STORAGE_DRIVER, else berth.conf's storage_driver, else a probe */
+		if (want == NULL || *want == '\0') {
+			if (cli_engine(g, &e, err) < 0)
+				return -1;
+			want = e->conf.storage_driver;
+		}
+		if (berth_store_driver_want(g->store, want, &driver, err) < 0)
+			return -1;
+	}
 	*out = g->store;
 	return 0;
 }

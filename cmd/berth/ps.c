@@ -9,6 +9,9 @@
 
 #include "containers.h"
 #include "engine/ctr.h"
+#include "engine/filter.h"
+#include "engine/prune.h"
+#include "image/images.h"
 #include "format.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -18,10 +21,15 @@
 /* `berth ps`: Docker's table, -q, --no-trunc, -n/-l, --format. */
 
 struct ps_opts {
-	bool all, quiet, no_trunc;
+	bool all, quiet, no_trunc, size;
 	int last; /* -n; -1: all */
 	const char *format;
+	char **filters; /* KEY=VALUE, NULL-terminated */
+	size_t n_filters;
 };
+
+static const char *const filter_keys[] = { "status", "name", "label", "ancestor",
+					   "exited", "id",   NULL };
 
 static const char *str(json_object *o, const char *key)
 {
@@ -140,15 +148,15 @@ static json_object *row(const struct berth_ctr *c, bool no_trunc)
 }
 
 /* Docker's tabwriter: each column as wide as its widest cell, three spaces between. */
-static void print_table(json_object *rows)
+static void print_table(json_object *rows, bool size)
 {
 	static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					     "STATUS",	     "PORTS", "NAMES" };
+					     "STATUS",	     "PORTS", "NAMES",	 "SIZE" };
 	static const char *const keys[] = { "ID",     "Image", "Command", "RunningFor",
-					    "Status", "Ports", "Names" };
-	size_t w[7], n = json_object_array_length(rows);
+					    "Status", "Ports", "Names",	  "Size" };
+	size_t w[8], n = json_object_array_length(rows), cols = size ? 8 : 7;
 
-	for (size_t c = 0; c < 7; c++) {
+	for (size_t c = 0; c < cols; c++) {
 		w[c] = strlen(heads[c]);
 		for (size_t i = 0; i < n; i++) {
 			size_t l = strlen(str(json_object_array_get_idx(rows, i), keys[c]));
@@ -159,10 +167,10 @@ static void print_table(json_object *rows)
 	for (size_t i = 0; i <= n; i++) {
 		json_object *r = i ? json_object_array_get_idx(rows, i - 1) : NULL;
 
-		for (size_t c = 0; c < 7; c++) {
+		for (size_t c = 0; c < cols; c++) {
 			const char *cell = r ? str(r, keys[c]) : heads[c];
 
-			if (c == 6)
+			if (c == cols - 1)
 				printf("%s\n", cell);
 			else
 				printf("%-*s   ", (int)w[c], cell);
@@ -180,7 +188,7 @@ static int print_rows(json_object *rows, const struct ps_opts *o, struct berth_e
 		return 0;
 	}
 	if (fmt == NULL || strcmp(fmt, "table") == 0) {
-		print_table(rows);
+		print_table(rows, o->size);
 		return 0;
 	}
 	if (strcmp(fmt, "json") == 0)
@@ -204,13 +212,15 @@ static int parse(int argc, char **argv, struct ps_opts *o, struct berth_error **
 		{ "last", required_argument, NULL, 'n' },
 		{ "latest", no_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "size", no_argument, NULL, 's' },
 		{ 0 },
 	};
 	int64_t n;
 	int c;
 
 	*o = (struct ps_opts){ .last = -1 };
-	while ((c = getopt_long(argc, argv, "+aqn:l", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+aqn:lf:s", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->all = true;
@@ -232,6 +242,19 @@ static int parse(int argc, char **argv, struct ps_opts *o, struct berth_error **
 		case 'F':
 			o->format = optarg;
 			break;
+		case 's':
+			o->size = true;
+			break;
+		case 'f': {
+			char **p = realloc(o->filters, (o->n_filters + 2) * sizeof(*p));
+
+			if (p == NULL)
+				return berth_error_set(err, ENOMEM, "out of memory");
+			o->filters = p;
+			p[o->n_filters++] = optarg;
+			p[o->n_filters] = NULL;
+			break;
+		}
 		default:
 			return berth_error_set(err, EINVAL, "unknown flag: %s", argv[optind - 1]);
 		}
@@ -243,19 +266,75 @@ static int parse(int argc, char **argv, struct ps_opts *o, struct berth_error **
 	return 0;
 }
 
+/* The image store's id for an ancestor= name (NULL when it names nothing). */
+static char *image_id(void *ctx, const char *name)
+{
+	struct berth_image *img = NULL;
+	struct berth_error *err = NULL;
+	struct berth_store *s;
+	char *id;
+
+	if (cli_store(ctx, &s, &err) < 0 || berth_image_resolve(s, name, &img, &err) < 0) {
+		berth_error_free(err);
+		return NULL;
+	}
+	id = strdup(img->id);
+	berth_image_free(img);
+	return id;
+}
+
+/* "12B (virtual 4.26MB)": the writable layer, and it plus the image. */
+static void add_size(struct cli *g, struct berth_engine *e, const struct berth_ctr *c,
+		     json_object *r)
+{
+	int64_t rw = berth_ctr_rw_size(e, c->id), virt = rw;
+	struct berth_image *img = NULL;
+	struct berth_error *err = NULL;
+	struct berth_store *s;
+	char a[32], b[32], buf[96];
+
+	if (cli_store(g, &s, &err) == 0 &&
+	    berth_image_resolve(s, str(c->record, "Image"), &img, &err) == 0)
+		virt += img->size;
+	berth_error_free(err);
+	berth_image_free(img);
+	cli_human_size(rw, a, sizeof(a));
+	cli_human_size(virt, b, sizeof(b));
+	snprintf(buf, sizeof(buf), "%s (virtual %s)", a, b);
+	json_object_object_add(r, "Size", json_object_new_string(buf));
+}
+
+static bool shown(const struct berth_ctr *c, const struct ps_opts *o,
+		  const struct berth_ctr_filter *f, struct cli *g)
+{
+	const char *s = berth_ctr_status(c);
+	/* a status or exited filter looks at stopped containers too (Docker) */
+	bool all = o->all || berth_ctr_filter_has(f, "status") || berth_ctr_filter_has(f, "exited");
+
+	if (!all && strcmp(s, BERTH_CTR_RUNNING) != 0 && strcmp(s, BERTH_CTR_PAUSED) != 0 &&
+	    strcmp(s, BERTH_CTR_RESTARTING) != 0)
+		return false;
+	return berth_ctr_filter_match(f, c, (int64_t)time(NULL), image_id, g);
+}
+
 int cmd_ps(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	cleanup_strv char **ids = NULL;
+	struct berth_ctr_filter *f = NULL;
 	struct berth_engine *e;
 	struct ps_opts o;
 	json_object *rows;
-	int shown = 0, rc;
+	int shown_n = 0, rc;
 
-	if (parse(argc, argv, &o, err) < 0 || cli_engine(g, &e, err) < 0 ||
-	    berth_ctr_list(e, &ids, err) < 0)
+	if (parse(argc, argv, &o, err) < 0 ||
+	    berth_ctr_filter_parse(o.filters, filter_keys, &f, err) < 0 ||
+	    cli_engine(g, &e, err) < 0 || berth_ctr_list(e, &ids, err) < 0) {
+		free(o.filters);
+		berth_ctr_filter_free(f);
 		return 1;
+	}
 	rows = json_object_new_array();
-	for (char **p = ids; *p && (o.last < 0 || shown < o.last); p++) {
+	for (char **p = ids; *p && (o.last < 0 || shown_n < o.last); p++) {
 		struct berth_ctr *c = NULL;
 		struct berth_error *e1 = NULL;
 
@@ -264,15 +343,19 @@ int cmd_ps(struct cli *g, int argc, char **argv, struct berth_error **err)
 			berth_ctr_free(c);
 			continue;
 		}
-		if (o.all || strcmp(berth_ctr_status(c), BERTH_CTR_RUNNING) == 0 ||
-		    strcmp(berth_ctr_status(c), BERTH_CTR_PAUSED) == 0 ||
-		    strcmp(berth_ctr_status(c), BERTH_CTR_RESTARTING) == 0) {
-			json_object_array_add(rows, row(c, o.no_trunc));
-			shown++;
+		if (shown(c, &o, f, g)) {
+			json_object *r = row(c, o.no_trunc);
+
+			if (o.size)
+				add_size(g, e, c, r);
+			json_object_array_add(rows, r);
+			shown_n++;
 		}
 		berth_ctr_free(c);
 	}
 	rc = print_rows(rows, &o, err) < 0 ? 1 : 0;
 	json_object_put(rows);
+	free(o.filters);
+	berth_ctr_filter_free(f);
 	return rc;
 }

@@ -350,7 +350,7 @@ out:
  */
 static int log_config(struct berth_engine *e, json_object *body, struct berth_error **err)
 {
-	json_object *hc, *lc = NULL, *opts;
+	json_object *hc, *lc = NULL, *opts = NULL;
 	const char *type = NULL;
 
 	if (!json_object_object_get_ex(body, "HostConfig", &hc) ||
@@ -361,10 +361,18 @@ static int log_config(struct berth_engine *e, json_object *body, struct berth_er
 	if (berth_json_object(hc, "HostConfig", "LogConfig", &lc, err) < 0 ||
 	    (lc && berth_json_string(lc, "HostConfig.LogConfig", "Type", &type, err) < 0))
 		return berth_error_ret(err);
-	if (type == NULL || type[0] == '\0') {
+	if (lc == NULL) {
 		lc = json_object_new_object();
-		opts = json_object_new_object();
+		json_object_object_add(hc, "LogConfig", lc);
+	}
+	/* --log-opt without --log-driver: the options are for the default driver */
+	if (type == NULL || type[0] == '\0')
 		json_object_object_add(lc, "Type", json_object_new_string(e->conf.log_driver));
+	if (berth_json_object(lc, "HostConfig.LogConfig", "Config", &opts, err) < 0)
+		return berth_error_ret(err);
+	if (opts == NULL &&
+	    (type == NULL || type[0] == '\0' || strcmp(type, e->conf.log_driver) == 0)) {
+		opts = json_object_new_object();
 		for (size_t i = 0; e->conf.log_opts[i]; i++) {
 			char *eq = strchr(e->conf.log_opts[i], '=');
 			char *k = strndup(e->conf.log_opts[i], (size_t)(eq - e->conf.log_opts[i]));
@@ -374,7 +382,6 @@ static int log_config(struct berth_engine *e, json_object *body, struct berth_er
 			free(k);
 		}
 		json_object_object_add(lc, "Config", opts);
-		json_object_object_add(hc, "LogConfig", lc);
 	}
 	return berth_log_validate(lc, err);
 }

@@ -20,8 +20,13 @@
  */
 int berth_store_driver(struct berth_store *s, int *driver, struct berth_error **err)
 {
+	return berth_store_driver_want(s, getenv("BERTH_STORAGE_DRIVER"), driver, err);
+}
+
+int berth_store_driver_want(struct berth_store *s, const char *forced, int *driver,
+			    struct berth_error **err)
+{
 	int rootfd = berth_store_rootfd(s);
-	const char *forced = getenv("BERTH_STORAGE_DRIVER");
 	cleanup_free char *saved = NULL;
 	size_t len = 0;
 	int ret;
@@ -33,7 +38,7 @@ int berth_store_driver(struct berth_store *s, int *driver, struct berth_error **
 			return berth_error_prefix(err, "%s/driver", berth_store_root(s));
 		if (forced && *forced && strcmp(forced, saved) != 0)
 			return berth_error_set(err, EINVAL,
-					       "BERTH_STORAGE_DRIVER=%s, but %s uses the %s driver",
+					       "storage driver %s asked, but %s uses the %s driver",
 					       forced, berth_store_root(s), saved);
 		return 0;
 	}

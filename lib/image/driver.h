@@ -13,4 +13,11 @@
  */
 int berth_store_driver(struct berth_store *s, int *driver, struct berth_error **err);
 
+/*
+ * The same with the driver asked for by the caller (berth.conf's
+ * storage_driver) instead of $BERTH_STORAGE_DRIVER; NULL: probe.
+ */
+int berth_store_driver_want(struct berth_store *s, const char *want, int *driver,
+			    struct berth_error **err);
+
 #endif

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """berth create / inspect / ps / rm: the container records."""
-from engine_helpers import engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+import tempfile
+from pathlib import Path
+
+from engine_helpers import Engine, engine, image_tar, IMAGE  # noqa: F401 (fixtures)
 
 
 def test_create_inspect_ps_rm(engine):
@@ -38,3 +41,26 @@ def test_bad_input(engine):
     r = engine("create", "--pull", "never", "nosuch:image") if False else engine("inspect", "nosuch")
     assert r.rc != 0 and "No such object: nosuch" in r.err
     assert engine.ok("ps", "-aq").out == ""
+
+
+def test_conf_storage_driver_and_defaults(image_tar):
+    """berth.conf's storage_driver chooses the driver of a new data root; its limits are the
+    defaults every container gets and `inspect` reports."""
+    base = Path(tempfile.mkdtemp(prefix="berth-eng-", dir="/tmp"))
+    base.chmod(0o711)
+    e = Engine(base)
+    e.conf.write_text(e.conf.read_text() + "storage_driver = vfs\nmemory = 96m\n"
+                      "pids_limit = 77\ncpu_shares = 300\nulimit = nofile=100:200\n")
+    e.env.pop("BERTH_STORAGE_DRIVER", None)
+    try:
+        e.ok("load", "-i", image_tar)
+        assert (e.root / "driver").read_text().strip() == "vfs"
+        assert "Storage Driver: vfs" in e.ok("info").out
+        e.ok("create", "--name", "lim", IMAGE)
+        hc = e.inspect("lim")["HostConfig"]
+        assert hc["Memory"] == 96 << 20 and hc["PidsLimit"] == 77 and hc["CpuShares"] == 300
+        assert {"Name": "nofile", "Soft": 100, "Hard": 200} in hc["Ulimits"]
+        r = e("run", "--rm", IMAGE, "sh", "-c", "ulimit -n; cat /proc/self/uid_map")
+        assert r.rc == 0 and r.out.split()[0] == "100", r
+    finally:
+        assert not e.cleanup()

@@ -52,6 +52,32 @@ int berth_cgroup_open(const char *saved, struct berth_cgroup **out, struct berth
 /* Move @pid into the cgroup in every hierarchy (exec'd processes). */
 int berth_cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **err);
 
+/*
+ * How a new process joins the cgroup by itself, without the slow path of a
+ * migration by pid.  Writing a pid to a v1 cgroup.procs (or any v2 migration)
+ * takes the global cgroup_threadgroup_rwsem for writing, which waits for an
+ * RCU grace period (about 10 ms on an idle machine); a single-threaded
+ * process writing "0" (itself) to a v1 `tasks` file skips that lock.  v2
+ * membership is given at birth instead, by clone3(CLONE_INTO_CGROUP) with
+ * @v2_dir.  berth_cgroup_join_open() opens the fds in the parent (as host
+ * root, before the child enters a user namespace); the child, single-threaded,
+ * calls berth_cgroup_join_self().
+ */
+struct berth_cgroup_join {
+	int *v1_tasks; /* one O_WRONLY `tasks` fd per v1 hierarchy */
+	size_t n_v1;
+	int v2_dir; /* O_DIRECTORY of the cgroup2 directory, or -1 */
+};
+
+int berth_cgroup_join_open(struct berth_cgroup *cg, struct berth_cgroup_join *j,
+			   struct berth_error **err);
+
+/* In the joining process: async-signal-safe; 0 or -errno. */
+int berth_cgroup_join_self(const struct berth_cgroup_join *j);
+
+/* NULL-safe; leaves j empty (v2_dir -1). */
+void berth_cgroup_join_close(struct berth_cgroup_join *j);
+
 /* Apply @res to a live cgroup; absent fields are left alone. */
 int berth_cgroup_update(struct berth_cgroup *cg, const struct berth_resources *res,
 			struct berth_error **err);

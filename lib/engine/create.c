@@ -135,7 +135,7 @@ static json_object *created_state(void)
 	return s;
 }
 
-static int write_bundle(struct berth_engine *e, const char *id, json_object *spec,
+static int write_bundle(struct berth_engine *e, const char *id, json_object *spec, bool durable,
 			struct berth_error **err)
 {
 	cleanup_close int dfd = berth_ctr_dirfd(e, id, err);
@@ -150,6 +150,8 @@ static int write_bundle(struct berth_engine *e, const char *id, json_object *spe
 	if (bfd < 0)
 		return berth_error_errno(err, "open bundle");
 	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
+	if (!durable) /* as the record (ctr.c, save) */
+		return berth_write_file_replace(bfd, "config.json", s, strlen(s), 0600, err);
 	return berth_write_file_atomic(bfd, "config.json", s, strlen(s), 0600, err);
 }
 
@@ -329,7 +331,8 @@ static int build(struct build *b, struct berth_error **err)
 		.mounts_out = mounts,
 		.warnings_out = b->warnings,
 	};
-	if (berth_spec_build(&ctx, &spec, err) < 0 || write_bundle(b->e, b->c->id, spec, err) < 0)
+	if (berth_spec_build(&ctx, &spec, err) < 0 ||
+	    write_bundle(b->e, b->c->id, spec, berth_ctr_body_durable(b->body), err) < 0)
 		goto out;
 	path_args(b->c->record, spec);
 	report_defaults(b->body, &b->userns);
@@ -387,6 +390,33 @@ static int log_config(struct berth_engine *e, json_object *body, struct berth_er
 }
 
 /*
+ * A remapped root reaches its rootfs by path, as an unprivileged uid: every
+ * directory above the data root must be searchable by others.  Say so
+ * plainly rather than let the runtime fail with EACCES.
+ */
+static int check_reachable(const char *root, struct berth_error **err)
+{
+	cleanup_free char *path = realpath(root, NULL);
+	char *slash;
+	struct stat st;
+
+	if (path == NULL)
+		return berth_error_errno(err, "resolve %s", root);
+	while ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		*slash = '\0';
+		if (stat(path, &st) == 0 && (st.st_mode & S_IXOTH) == 0)
+			return berth_error_set(
+			    err, EACCES,
+			    "%s (above the data root %s) is not searchable by "
+			    "others (mode %04o): a container's remapped root cannot "
+			    "reach its files; chmod o+x it, move the data root, or "
+			    "use --userns=host",
+			    path, root, st.st_mode & 07777);
+	}
+	return 0;
+}
+
+/*
  * UsernsMode "host" (or the config's "userns = host"): no user namespace;
  * "" or "remap": the berth range.  --privileged needs "host" (spec-security.c).
  */
@@ -406,7 +436,9 @@ static int choose_userns(struct berth_engine *e, json_object *body, struct berth
 	if (mode && mode[0] != '\0' && strcmp(mode, "remap") != 0)
 		return berth_error_set(err, EINVAL, "invalid userns mode \"%s\": use host or remap",
 				       mode);
-	return berth_userns_default(e, u, err);
+	if (berth_userns_default(e, u, err) < 0)
+		return berth_error_ret(err);
+	return u->enabled ? check_reachable(e->root, err) : 0;
 }
 
 int berth_ctr_create(struct berth_engine *e, struct berth_store *store,

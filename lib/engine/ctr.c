@@ -203,30 +203,51 @@ void berth_ctr_free(struct berth_ctr *c)
 	free(c);
 }
 
-static int save(struct berth_engine *e, const char *id, const char *file, json_object *obj,
-		struct berth_error **err)
+bool berth_ctr_body_durable(json_object *body)
 {
-	cleanup_close int fd = berth_ctr_dirfd(e, id, err);
+	json_object *hc, *v;
+
+	return !(body != NULL && json_object_object_get_ex(body, "HostConfig", &hc) &&
+		 json_object_object_get_ex(hc, "AutoRemove", &v) &&
+		 json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v));
+}
+
+/*
+ * Every file is replaced atomically (temp file, rename): a reader never sees
+ * a partial one.  Durable (fsynced, with its directory) unless the container
+ * is AutoRemove (docs/containers.md, "Crash safety"): a crash ends its run,
+ * after which it is to be gone anyway, and a record torn by the crash does
+ * not parse, so `ps` never shows it.
+ */
+static int save(struct berth_engine *e, const struct berth_ctr *c, const char *file,
+		json_object *obj, struct berth_error **err)
+{
+	cleanup_close int fd = berth_ctr_dirfd(e, c->id, err);
 	const char *s;
+	int ret;
 
 	if (fd < 0)
 		return fd;
 	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	if (berth_write_file_atomic(fd, file, s, strlen(s), 0600, err) < 0)
-		return berth_error_prefix(err, "container %s", id);
+	if (berth_ctr_body_durable(c->record))
+		ret = berth_write_file_atomic(fd, file, s, strlen(s), 0600, err);
+	else
+		ret = berth_write_file_replace(fd, file, s, strlen(s), 0600, err);
+	if (ret < 0)
+		return berth_error_prefix(err, "container %s", c->id);
 	return 0;
 }
 
 int berth_ctr_save_record(struct berth_engine *e, const struct berth_ctr *c,
 			  struct berth_error **err)
 {
-	return save(e, c->id, "container.json", c->record, err);
+	return save(e, c, "container.json", c->record, err);
 }
 
 int berth_ctr_save_state(struct berth_engine *e, const struct berth_ctr *c,
 			 struct berth_error **err)
 {
-	return save(e, c->id, "state.json", c->state, err);
+	return save(e, c, "state.json", c->state, err);
 }
 
 static const char *str_of(json_object *o, const char *key)

@@ -62,6 +62,12 @@ int berth_ctr_load(struct berth_engine *e, const char *id, struct berth_ctr **ou
 		   struct berth_error **err);
 void berth_ctr_free(struct berth_ctr *c);
 
+/*
+ * Whether a container created from @body (or with record @body: both carry
+ * HostConfig) keeps its files durable: false for AutoRemove (ctr.c, save).
+ */
+bool berth_ctr_body_durable(json_object *body);
+
 int berth_ctr_save_record(struct berth_engine *e, const struct berth_ctr *c,
 			  struct berth_error **err);
 int berth_ctr_save_state(struct berth_engine *e, const struct berth_ctr *c,

@@ -118,7 +118,7 @@ int berth_registry_open(const char *host, const struct berth_registry_opts *o,
 	size_t n = 0;
 
 	o = o ? o : &none;
-	if (berth_registry_check_host(host, "registry", err) < 0)
+	if (berth_registry_check_host(host, "registry", err) < 0 || berth_curl_load(err) < 0)
 		return berth_error_ret(err);
 	mirrors = berth_registry_config_mirrors(o->config, host);
 	while (mirrors[n] != NULL)

@@ -119,4 +119,7 @@ int reg_status_error(const struct reg_req *rq, const struct reg_resp *rs, struct
 /* Resolve a Location header against the endpoint's base; caller frees. */
 char *reg_resolve_location(const struct reg_endpoint *ep, const char *loc);
 
+/* curl-dl.c: load libcurl now (it is loaded on first use); fails naming why. */
+int berth_curl_load(struct berth_error **err);
+
 #endif

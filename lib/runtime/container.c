@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ struct creation {
 	struct berth_spec *spec;
 	struct berth_state st;
 	struct berth_cgroup *cg;
+	struct berth_cgroup_join join;
+	bool self_joined; /* stage-1 joins the cgroup itself (clone3 or v1 only) */
 	char *bundle;
 	char *rootfs;
 	int dirfd;
@@ -140,8 +143,46 @@ static int write_id_maps(pid_t pid, const char *file, const struct berth_id_map 
 	return 0;
 }
 
+/* struct clone_args up to .cgroup (CLONE_ARGS_SIZE_VER2), without <linux/sched.h>. */
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+#define BERTH_CLONE_INTO_CGROUP 0x200000000ULL
+
+/*
+ * fork(), born in the cgroup2 directory @v2_dir when there is one
+ * (clone3 CLONE_INTO_CGROUP: no migration).  *into says whether it was; a
+ * kernel or seccomp profile without clone3 gets a plain fork().
+ */
+static pid_t fork_into(int v2_dir, bool *into)
+{
+	struct clone_args_v2 a = {
+		.flags = BERTH_CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)v2_dir,
+	};
+	pid_t pid;
+
+	*into = false;
+	if (v2_dir >= 0) {
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			*into = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EPERM &&
+		    errno != EOPNOTSUPP)
+			return -1;
+	}
+	return fork();
+}
+
 static int spawn(struct creation *c, struct berth_error **err)
 {
+	bool into = false;
+
 	struct berth_launch l = {
 		.spec = c->spec,
 		.bundle = c->bundle,
@@ -156,9 +197,13 @@ static int spawn(struct creation *c, struct berth_error **err)
 	if (berth_sync_pair(c->sync, err) < 0)
 		return -errno;
 	l.sync = c->sync[1];
-	c->stage1 = fork();
+	c->stage1 = fork_into(c->join.v2_dir, &into);
 	if (c->stage1 < 0)
 		return berth_error_errno(err, "fork");
+	/* v1 hierarchies are joined by stage-1 itself; v2 only at birth */
+	c->self_joined = into || c->join.v2_dir < 0;
+	if (c->self_joined)
+		l.cg_join = &c->join;
 	if (c->stage1 == 0) {
 		close(c->sync[0]);
 		if (chdir(c->bundle) < 0)
@@ -169,6 +214,7 @@ static int spawn(struct creation *c, struct berth_error **err)
 	c->sync[1] = -1;
 	close(c->fifo);
 	c->fifo = -1;
+	berth_cgroup_join_close(&c->join);
 	return 0;
 }
 
@@ -181,11 +227,20 @@ static int place_in_cgroup(struct creation *c, struct berth_error **err)
 	};
 	int ret;
 
-	ret = berth_cgroup_create(&co, c->spec->resources, c->stage1, &c->cg, err);
+	/* Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join). */
+	ret = berth_cgroup_create(&co, c->spec->resources, 0, &c->cg, err);
 	if (ret < 0)
 		return ret;
 	c->st.cgroup = berth_cgroup_save(c->cg);
-	return 0;
+	return berth_cgroup_join_open(c->cg, &c->join, err);
+}
+
+/* stage-1 could not join by itself (no clone3 for the v2 part): move it by pid. */
+static int enter_cgroup(struct creation *c, struct berth_error **err)
+{
+	if (c->self_joined)
+		return 0;
+	return berth_cgroup_enter(c->cg, c->stage1, err);
 }
 
 static int release_stage1(struct creation *c, struct berth_error **err)
@@ -321,6 +376,7 @@ static void release(struct creation *c)
 {
 	if (!c->done)
 		undo(c);
+	berth_cgroup_join_close(&c->join);
 	berth_cgroup_free(c->cg);
 	berth_spec_free(c->spec);
 	if (c->dirfd >= 0)
@@ -345,6 +401,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		.fifo = -1,
 		.stage1 = -1,
 		.init = -1,
+		.join = { .v2_dir = -1 },
 	};
 	int ret;
 
@@ -363,9 +420,11 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = make_fifo(&c, err);
 	}
 	if (ret == 0)
+		ret = place_in_cgroup(&c, err);
+	if (ret == 0)
 		ret = spawn(&c, err);
 	if (ret == 0)
-		ret = place_in_cgroup(&c, err);
+		ret = enter_cgroup(&c, err);
 	if (ret == 0 && c.spec->ns[BERTH_NS_USER].present && !c.spec->ns[BERTH_NS_USER].path)
 		ret = map_user_namespace(&c, err);
 	if (ret == 0)

@@ -139,7 +139,15 @@ static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error 
 	const struct berth_spec *s = l->spec;
 	int ret;
 
-	/* Namespaces are made while the parent sets up the cgroup (a slow v1 migration). */
+	/* Into the cgroup first, as host root, before any namespace (cgroup.h). */
+	if (l->cg_join != NULL) {
+		ret = berth_cgroup_join_self(l->cg_join);
+		berth_cgroup_join_close(l->cg_join);
+		if (ret < 0) {
+			errno = -ret;
+			return berth_error_errno(err, "join the container's cgroup");
+		}
+	}
 	if ((ret = join_namespaces(s, err)) < 0)
 		return ret;
 	if (s->ns[BERTH_NS_USER].present && s->ns[BERTH_NS_USER].path == NULL &&
@@ -149,7 +157,7 @@ static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error 
 		return berth_error_errno(err, "create namespaces");
 	if ((ret = write_time_offsets(s, err)) < 0)
 		return ret;
-	/* We are in the cgroup once the parent says so; the init inherits it. */
+	/* We are in the cgroup once the parent says so (or joined above); the init inherits it. */
 	if ((ret = wait_go(l->sync, err)) < 0)
 		return ret;
 	/*

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "oci/spec.h"
 
 /*
@@ -28,6 +29,8 @@ struct berth_launch {
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *id;
+	/* stage-1 writes itself into these v1 cgroups first (NULL: the parent moves it) */
+	struct berth_cgroup_join *cg_join;
 };
 
 /* Stage-1 child: never returns. */

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "engine/log-internal.h"
 #include "engine/monitor-idle.h"
 #include "engine/monitor-internal.h"
 #include "engine/monitor.h"
@@ -68,7 +69,39 @@ static int read_clients(struct monitor *m, int fd, uint64_t n)
 	return 0;
 }
 
-static int restore(struct monitor *m, int fd, char **log, size_t *log_len)
+/* Unfinished log lines carried across the exec, written again once the log is open. */
+struct pending {
+	char *data[2];
+	size_t len[2];
+};
+
+static int read_pending(int fd, const struct mon_idle_head *h, struct pending *p)
+{
+	for (int i = 0; i < 2; i++) {
+		if (h->pend_len[i] == 0)
+			continue;
+		if (h->pend_len[i] > BERTH_LOG_LINE_MAX ||
+		    (p->data[i] = malloc(h->pend_len[i])) == NULL ||
+		    read_exact(fd, p->data[i], h->pend_len[i]) < 0)
+			return -1;
+		p->len[i] = h->pend_len[i];
+	}
+	return 0;
+}
+
+static void write_pending(struct monitor *m, struct pending *p)
+{
+	static const enum berth_log_stream streams[2] = { BERTH_LOG_STDOUT, BERTH_LOG_STDERR };
+
+	for (int i = 0; i < 2; i++) {
+		if (p->len[i] > 0)
+			mon_log_write(m->log, streams[i], p->data[i], p->len[i]);
+		free(p->data[i]);
+		p->data[i] = NULL;
+	}
+}
+
+static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struct pending *p)
 {
 	struct mon_idle_head h;
 
@@ -99,6 +132,8 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len)
 			return -1;
 		m->in_len = h.in_len;
 	}
+	if (read_pending(fd, &h, p) < 0)
+		return -1;
 	return read_clients(m, fd, h.n_clients);
 }
 
@@ -187,16 +222,19 @@ int berth_monitor_idle_main(const char *root, const char *conf_path, const char 
 {
 	struct monitor m;
 	struct berth_error *err = NULL;
+	struct pending pend = { { NULL, NULL }, { 0, 0 } };
 	char *log = NULL;
 	size_t log_len = 0;
 	int ret;
 
 	mon_mem_init();
 	prctl(PR_SET_NAME, "berth-monitor"); /* not "exe" */
-	ret = restore(&m, state_fd, &log, &log_len);
+	ret = restore(&m, state_fd, &log, &log_len, &pend);
 	close(state_fd);
 	if (ret < 0 || strcmp(m.id, id) != 0) {
 		free(log);
+		free(pend.data[0]);
+		free(pend.data[1]);
 		return 1; /* as a killed monitor: `rm -f` cleans up, `stop` kills */
 	}
 	tidy_fds(&m);
@@ -204,6 +242,8 @@ int berth_monitor_idle_main(const char *root, const char *conf_path, const char 
 	    (m.dirfd = berth_ctr_dirfd(m.e, m.id, &err)) < 0 || mon_install_signals(&m, &err) < 0) {
 		berth_error_free(err);
 		free(log);
+		free(pend.data[0]);
+		free(pend.data[1]);
 		return 1;
 	}
 	/* the init may have ended during the exec, its SIGCHLD lost: reap now */
@@ -213,6 +253,7 @@ int berth_monitor_idle_main(const char *root, const char *conf_path, const char 
 	if (log == NULL || open_saved_log(&m, log, log_len) < 0)
 		open_log(&m);
 	free(log);
+	write_pending(&m, &pend);
 	m.trim_due = true; /* what the setup touched goes once the loop waits */
 	return mon_resume(&m);
 }

@@ -81,11 +81,17 @@ static int save(struct monitor *m, int fd)
 	};
 	size_t log_len = 0;
 	cleanup_free char *log = log_settings(m, &log_len);
+	const char *pend[2] = { NULL, NULL };
 
+	if (m->log != NULL) {
+		h.pend_len[0] = berth_log_pending(m->log, BERTH_LOG_STDOUT, &pend[0]);
+		h.pend_len[1] = berth_log_pending(m->log, BERTH_LOG_STDERR, &pend[1]);
+	}
 	h.log_len = log != NULL ? log_len : 0;
 	snprintf(h.status, sizeof(h.status), "%s", m->st.status != NULL ? m->st.status : "");
 	if (put(fd, &h, sizeof(h)) < 0 || put(fd, log, h.log_len) < 0 ||
-	    put(fd, m->in_buf, m->in_len) < 0)
+	    put(fd, m->in_buf, m->in_len) < 0 || put(fd, pend[0], h.pend_len[0]) < 0 ||
+	    put(fd, pend[1], h.pend_len[1]) < 0)
 		return -1;
 	for (size_t i = 0; i < m->n_clients; i++) {
 		const struct mon_client *c = &m->clients[i];
@@ -140,7 +146,6 @@ void mon_idle_exec(struct monitor *m)
 
 	m->trim_due = false;
 	if (getenv("BERTH_MONITOR_NO_REEXEC") == NULL && m->lock_fd >= 0 && m->e != NULL) {
-		mon_log_flush(m->log);
 		fd = memfd_create("berth-monitor-state", MFD_CLOEXEC);
 		if (fd >= 0 && save(m, fd) == 0 && lseek(fd, 0, SEEK_SET) == 0)
 			do_exec(m, fd);

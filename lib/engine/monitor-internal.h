@@ -85,6 +85,8 @@ int mon_log_open(const struct berth_log_info *info, struct berth_log **out,
 		 struct berth_error **err);
 void mon_log_write(struct berth_log *l, enum berth_log_stream stream, const char *buf, size_t len);
 void mon_log_flush(struct berth_log *l);
+/* At one stream's end: the other may still be mid-line. */
+void mon_log_flush_stream(struct berth_log *l, enum berth_log_stream stream);
 void mon_log_close(struct berth_log *l);
 
 /* monitor-stdio.c: the container's stdio for one run, output copying, stdin. */

@@ -155,13 +155,15 @@ clean:
 	rm -rf build build-asan build-clang build-fuzz
 
 # libFuzzer targets, one per parser of untrusted input (tests/fuzz/); scripts/fuzz.sh runs them.
-# Only util, oci and the registry's parsers are compiled: they do no syscalls and need nothing
-# else (no libcurl).
+# Only util, oci, the registry's and image's parsers and the engine's pure parsers are compiled:
+# they mount nothing, fork nothing and need nothing else (no libcurl).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
-FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/oci/*.c) lib/registry/challenge.c \
-	lib/registry/config.c lib/image/reference.c lib/image/manifest.c lib/image/platform.c \
-	lib/image/config.c lib/image/chain.c)
+FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/oci/*.c lib/engine/parse-*.c) \
+	lib/registry/challenge.c lib/registry/config.c lib/image/reference.c \
+	lib/image/manifest.c lib/image/platform.c lib/image/config.c lib/image/chain.c \
+	lib/engine/seccomp-docker.c lib/engine/conf.c lib/engine/subid.c \
+	lib/engine/log-read.c lib/engine/log-time.c lib/engine/log-escape.c)
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -77,7 +77,9 @@ fi
 if command -v valgrind >/dev/null 2>&1; then
 	for pat in 'json*' 'spec*' 'fs*' 'units*' 'state*' 'signal*' 'names*' 'cgroup_parse*' \
 		'mounts_parse*' 'seccomp_parse*' 'registry*' 'digest*' \
-		'image_manifest*' 'image_config*' 'image_reference*' 'image_platform*' 'image_chain*'; do
+		'image_manifest*' 'image_config*' 'image_reference*' 'image_platform*' 'image_chain*' \
+		'parse_flags*' 'log*' 'userns_subid*' 'engine_conf*' 'spec_seccomp_docker*' \
+		'fuzz_regress*'; do
 		unit "valgrind $pat" valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite build/unit-tests "$pat"
 	done

@@ -54,12 +54,12 @@ static char *trim(char *s)
 	return s;
 }
 
-static int set_str(char **dst, const char *v)
+static int set_str(char **dst, const char *v, struct berth_error **err)
 {
 	char *s = strdup(v);
 
 	if (s == NULL)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "out of memory");
 	free(*dst);
 	*dst = s;
 	return 0;
@@ -86,7 +86,7 @@ static int add_list(char **list, bool *replaced, const char *v, struct berth_err
 	if (strchr(v, '=') == NULL)
 		return berth_error_set(err, EINVAL, "%s: expected NAME=VALUE, got \"%s\"", key, v);
 	list[n] = strdup(v);
-	return list[n] ? 0 : -ENOMEM;
+	return list[n] ? 0 : berth_error_set(err, ENOMEM, "out of memory");
 }
 
 static int set_limit(int64_t *dst, const char *key, const char *v, bool size,
@@ -124,12 +124,12 @@ static int apply(struct berth_engine_conf *c, struct lists *l, const char *k, co
 	if (strcmp(k, "log_opt") == 0)
 		return add_list(c->log_opts, &l->log_opts, v, err, k);
 	if (strcmp(k, "log_driver") == 0)
-		return set_str(&c->log_driver, v);
+		return set_str(&c->log_driver, v, err);
 	if (strcmp(k, "storage_driver") == 0) {
 		if (strcmp(v, "overlay") != 0 && strcmp(v, "vfs") != 0)
 			return berth_error_set(err, EINVAL,
 					       "storage_driver: \"%s\" is not overlay or vfs", v);
-		return set_str(&c->storage_driver, v);
+		return set_str(&c->storage_driver, v, err);
 	}
 	if (strcmp(k, "userns") == 0) {
 		if (strcmp(v, "remap") != 0 && strcmp(v, "host") != 0)
@@ -142,12 +142,12 @@ static int apply(struct berth_engine_conf *c, struct lists *l, const char *k, co
 		if (v[0] != '/')
 			return berth_error_set(
 			    err, EINVAL, "seccomp_profile: \"%s\" is not an absolute path", v);
-		return set_str(&c->seccomp_profile, v);
+		return set_str(&c->seccomp_profile, v, err);
 	}
 	if (strcmp(k, "cgroup_parent") == 0) {
 		if (v[0] == '\0' || strstr(v, "..") != NULL)
 			return berth_error_set(err, EINVAL, "cgroup_parent: bad value \"%s\"", v);
-		return set_str(&c->cgroup_parent, v);
+		return set_str(&c->cgroup_parent, v, err);
 	}
 	return berth_error_set(err, EINVAL, "unknown key \"%s\"", k);
 }
@@ -158,6 +158,7 @@ int berth_conf_load(const char *path, struct berth_engine_conf *c, struct berth_
 	cleanup_free char *line = NULL;
 	struct lists l = { 0 };
 	size_t cap = 0;
+	ssize_t len;
 	unsigned lineno = 0;
 
 	if (f == NULL) {
@@ -165,10 +166,13 @@ int berth_conf_load(const char *path, struct berth_engine_conf *c, struct berth_
 			return 0;
 		return berth_error_errno(err, "open %s", path);
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *eq, *k, *v;
 
 		lineno++;
+		/* A NUL would silently cut the line short. */
+		if (memchr(line, '\0', (size_t)len) != NULL)
+			return berth_error_set(err, EINVAL, "%s:%u: NUL byte", path, lineno);
 		s = line;
 		if ((eq = strchr(s, '#')) != NULL)
 			*eq = '\0';

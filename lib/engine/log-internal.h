@@ -63,6 +63,21 @@ size_t berth_log_json_escape(const char *s, size_t len, char *out);
 /* An RFC 3339 time ("2026-11-23T10:00:00.5+01:00"; without an offset: local). */
 bool berth_log_parse_rfc3339(const char *s, struct timespec *out);
 
+/* One line of a json-file log: {"log": TEXT, "stream": S, "time": RFC3339}. */
+struct berth_log_record {
+	const char *stream; /* "stdout" when absent; anything else but "stderr" is stdout */
+	const char *text;   /* may hold NUL bytes: @len counts them */
+	size_t len;
+	struct timespec time;
+	json_object *obj; /* owns the strings above; the caller puts it */
+};
+
+/*
+ * Parse one line (without its newline).  False, with nothing to put, when it
+ * is not a record: `logs` skips such a line (a torn write after a full disk).
+ */
+bool berth_log_parse_record(const char *line, size_t len, struct berth_log_record *out);
+
 /* A decimal size as Docker's max-size ("10m" = 10,000,000 bytes); > 0. */
 int berth_log_parse_max_size(const char *s, int64_t *out, struct berth_error **err);
 

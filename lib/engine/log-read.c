@@ -68,38 +68,52 @@ static int output(struct reader *r, const char *stream, const struct timespec *t
 	return 0;
 }
 
-/* One record; a line that is not one (a torn write after a full disk) is skipped. */
-static int record(struct reader *r, const char *line, size_t len, struct berth_error **err)
+bool berth_log_parse_record(const char *line, size_t len, struct berth_log_record *out)
 {
 	struct berth_error *bad = NULL;
 	json_object *obj = NULL, *text;
 	const char *stream = "stdout", *time = NULL;
 	struct timespec t = { 0 };
-	int ret = 0;
 
-	if (r->skip > 0) {
-		r->skip--;
-		return 0;
-	}
 	if (berth_json_parse(line, len, &obj, &bad) < 0 ||
 	    !json_object_is_type(obj, json_type_object) ||
 	    !json_object_object_get_ex(obj, "log", &text) ||
 	    !json_object_is_type(text, json_type_string) ||
 	    berth_json_string(obj, "", "stream", &stream, &bad) < 0 ||
 	    berth_json_string(obj, "", "time", &time, &bad) <= 0 ||
-	    !berth_log_parse_rfc3339(time, &t))
-		goto out;
-	if (is_set(&r->o->since) && cmp_time(&t, &r->o->since) < 0)
-		goto out;
-	if (is_set(&r->o->until) && cmp_time(&t, &r->o->until) > 0) {
-		r->done = true;
-		goto out;
+	    !berth_log_parse_rfc3339(time, &t)) {
+		berth_error_free(bad);
+		json_object_put(obj);
+		return false;
 	}
-	ret = output(r, stream, &t, json_object_get_string(text),
-		     (size_t)json_object_get_string_len(text), err);
+	*out = (struct berth_log_record){ .stream = stream,
+					  .text = json_object_get_string(text),
+					  .len = (size_t)json_object_get_string_len(text),
+					  .time = t,
+					  .obj = obj };
+	return true;
+}
+
+/* One record; a line that is not one (a torn write after a full disk) is skipped. */
+static int record(struct reader *r, const char *line, size_t len, struct berth_error **err)
+{
+	struct berth_log_record rec;
+	int ret = 0;
+
+	if (r->skip > 0) {
+		r->skip--;
+		return 0;
+	}
+	if (!berth_log_parse_record(line, len, &rec))
+		return 0;
+	if (is_set(&r->o->since) && cmp_time(&rec.time, &r->o->since) < 0)
+		goto out;
+	if (is_set(&r->o->until) && cmp_time(&rec.time, &r->o->until) > 0)
+		r->done = true;
+	else
+		ret = output(r, rec.stream, &rec.time, rec.text, rec.len, err);
 out:
-	berth_error_free(bad);
-	json_object_put(obj);
+	json_object_put(rec.obj);
 	return ret;
 }
 

@@ -33,7 +33,7 @@ static const char *field_value(size_t i, const struct berth_log_info *info, size
 	switch (i) {
 	case 0: /* ID */
 		cut = 12;
-		/* fallthrough */
+		__attribute__((fallthrough));
 	case 1:
 		v = info->id;
 		break;
@@ -45,7 +45,7 @@ static const char *field_value(size_t i, const struct berth_log_info *info, size
 		break;
 	case 4: /* ImageID */
 		cut = 12;
-		/* fallthrough */
+		__attribute__((fallthrough));
 	case 5:
 		v = info->image_id;
 		if (v != NULL && strncmp(v, "sha256:", 7) == 0)

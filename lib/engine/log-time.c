@@ -19,9 +19,8 @@ void berth_log_format_time(const struct timespec *t, char *buf)
 	struct tm tm;
 	time_t s = t->tv_sec;
 
-	gmtime_r(&s, &tm);
 	/* 19 characters up to year 9999; the fraction and "Z" are the other 11. */
-	if (strftime(buf, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+	if (gmtime_r(&s, &tm) == NULL || strftime(buf, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
 		memcpy(buf, "0000-00-00T00:00:00", 20);
 	snprintf(buf + 19, BERTH_LOG_TIME_LEN - 19, ".%09uZ", (unsigned)t->tv_nsec % 1000000000u);
 }
@@ -80,6 +79,15 @@ static bool zone(const char **p, long *off, bool *local)
 	return h < 24 && m < 60;
 }
 
+/* As Go's time.Parse: "2023-02-29" is out of range, not March 1st. */
+static int days_in_month(int year, int month)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
 /* YYYY-MM-DD[THH[:MM[:SS[.frac]]]][zone] */
 static bool parse_date(const char *s, struct timespec *out)
 {
@@ -103,8 +111,9 @@ static bool parse_date(const char *s, struct timespec *out)
 	}
 	if (!zone(&p, &off, &local) || *p != '\0')
 		return false;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
 		return false;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -197,8 +206,13 @@ int berth_log_parse_time_at(const char *s, const struct timespec *now, struct ti
 	long long d;
 
 	if (strcmp(s, "0") != 0 && parse_duration(s, &d)) {
-		long long t = (long long)now->tv_sec * NSEC + now->tv_nsec - d;
+		long long t;
 
+		/* A negative duration is after now: "-2500000h" would overflow. */
+		if (__builtin_mul_overflow((long long)now->tv_sec, NSEC, &t) ||
+		    __builtin_add_overflow(t, (long long)now->tv_nsec, &t) ||
+		    __builtin_sub_overflow(t, d, &t))
+			return berth_error_set(err, ERANGE, "\"%s\": time out of range", s);
 		out->tv_sec = (time_t)(t / NSEC);
 		out->tv_nsec = (long)(t % NSEC);
 		if (out->tv_nsec < 0) {

@@ -191,11 +191,26 @@ int berth_log_write(struct berth_log *l, enum berth_log_stream stream, const cha
 	return 0;
 }
 
+size_t berth_log_pending(const struct berth_log *l, enum berth_log_stream stream, const char **data)
+{
+	const struct line_buf *b = &l->lines[stream == BERTH_LOG_STDERR];
+
+	*data = b->data;
+	return b->len;
+}
+
+int berth_log_flush_stream(struct berth_log *l, enum berth_log_stream stream,
+			   struct berth_error **err)
+{
+	if (l->lines[stream == BERTH_LOG_STDERR].len > 0 && emit(l, stream, true, err) < 0)
+		return berth_error_ret(err);
+	return 0;
+}
+
 int berth_log_flush(struct berth_log *l, struct berth_error **err)
 {
-	if (l->lines[0].len > 0 && emit(l, BERTH_LOG_STDOUT, true, err) < 0)
-		return berth_error_ret(err);
-	if (l->lines[1].len > 0 && emit(l, BERTH_LOG_STDERR, true, err) < 0)
+	if (berth_log_flush_stream(l, BERTH_LOG_STDOUT, err) < 0 ||
+	    berth_log_flush_stream(l, BERTH_LOG_STDERR, err) < 0)
 		return berth_error_ret(err);
 	return 0;
 }

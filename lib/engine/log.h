@@ -41,7 +41,17 @@ int berth_log_open(const struct berth_log_info *info, struct berth_log **out,
 /* A chunk read from the container's @stream. */
 int berth_log_write(struct berth_log *l, enum berth_log_stream stream, const char *buf, size_t len,
 		    struct berth_error **err);
-/* Emit what is buffered (a last line without newline). */
+/*
+ * The unfinished line of @stream (bytes after the last newline, not yet a
+ * message): a monitor that re-executes itself hands them to its new self,
+ * which writes them again, so no line is cut in two.
+ */
+size_t berth_log_pending(const struct berth_log *l, enum berth_log_stream stream,
+			 const char **data);
+
+/* Emit what is buffered (a last line without newline), of one stream or both. */
+int berth_log_flush_stream(struct berth_log *l, enum berth_log_stream stream,
+			   struct berth_error **err);
 int berth_log_flush(struct berth_log *l, struct berth_error **err);
 void berth_log_close(struct berth_log *l);
 

@@ -37,6 +37,7 @@ struct monitor {
 	struct berth_engine *e;
 	char id[BERTH_CTR_ID_LEN + 1];
 	int dirfd;
+	int lock_fd; /* monitor.lock, flocked */
 	int listen_fd;
 	int status_fd; /* -1 once the first start is reported */
 	int sig_pipe[2];
@@ -69,6 +70,7 @@ struct monitor {
 	int64_t restart_at; /* ms when a restarting container starts again; 0 */
 	int64_t started_ms; /* when this run started */
 	int64_t backoff_ms;
+	bool trim_due; /* give memory back before the loop next waits */
 };
 
 int64_t mon_now_ms(void);
@@ -83,6 +85,8 @@ int mon_log_open(const struct berth_log_info *info, struct berth_log **out,
 		 struct berth_error **err);
 void mon_log_write(struct berth_log *l, enum berth_log_stream stream, const char *buf, size_t len);
 void mon_log_flush(struct berth_log *l);
+/* At one stream's end: the other may still be mid-line. */
+void mon_log_flush_stream(struct berth_log *l, enum berth_log_stream stream);
 void mon_log_close(struct berth_log *l);
 
 /* monitor-stdio.c: the container's stdio for one run, output copying, stdin. */
@@ -118,7 +122,15 @@ bool mon_should_restart(struct monitor *m);
 /* monitor-loop.c: serve until the run ends (@running) or the restart delay passes. */
 void mon_serve(struct monitor *m, bool running);
 
-/* monitor-mem.c: give back what an idle monitor does not need. */
+/* monitor.c: signals and subreaper; the runs after the first start, then the end. */
+int mon_install_signals(struct monitor *m, struct berth_error **err);
+int mon_resume(struct monitor *m);
+
+/* monitor-mem.c: malloc settings (first thing in main); give back what idle does not need. */
+void mon_mem_init(void);
 void mon_trim_memory(void);
+
+/* monitor-idle.c: re-execute as the idle monitor; returns (memory trimmed) if it cannot. */
+void mon_idle_exec(struct monitor *m);
 
 #endif

@@ -19,6 +19,14 @@ void mon_log_write(struct berth_log *l, enum berth_log_stream stream, const char
 		berth_error_free(err);
 }
 
+void mon_log_flush_stream(struct berth_log *l, enum berth_log_stream stream)
+{
+	struct berth_error *err = NULL;
+
+	if (l != NULL && berth_log_flush_stream(l, stream, &err) < 0)
+		berth_error_free(err);
+}
+
 void mon_log_flush(struct berth_log *l)
 {
 	struct berth_error *err = NULL;

@@ -114,11 +114,18 @@ __attribute__((hot)) void mon_serve(struct monitor *m, bool running)
 
 	while (!finished(m, running, &drain_until)) {
 		size_t n;
+		int timeout;
 
 		if (m->kill_at > 0 && mon_now_ms() >= m->kill_at)
 			mon_stop_escalate(m);
 		n = fill(m, p);
-		if (poll(p, n, next_timeout(m, running, drain_until)) < 0) {
+		timeout = next_timeout(m, running, drain_until);
+		/* about to wait with nothing to do: the rest is idle, trim now (monitor-mem.c) */
+		if (m->trim_due && timeout != 0 && poll(p, n, 0) == 0) {
+			m->trim_due = false;
+			mon_trim_memory();
+		}
+		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;

@@ -39,7 +39,7 @@ static bool parse_header(const char *line, struct mapping *mp)
 }
 
 #define MAX_RANGES 64
-#define STACK_KEEP (16u << 10) /* below our frame: what the calls after the trim use */
+#define STACK_KEEP (4u << 10) /* below our frame: what the calls after the trim use (poll) */
 
 struct ranges {
 	struct mapping r[MAX_RANGES];
@@ -93,14 +93,29 @@ static __attribute__((noinline)) void drop_dead_stack(unsigned long stack_start)
 		madvise((void *)stack_start, end - stack_start, MADV_DONTNEED);
 }
 
-void mon_trim_memory(void)
+/*
+ * Before the first allocation.  Blocks of 24 KiB and more (the log driver's
+ * line buffers) come from mmap: calloc then needs no memset, so only the
+ * pages really used are ever resident, and free gives them back.  The heap
+ * grows by what is asked (no top pad) and gives back a free top of 16 KiB.
+ */
+void mon_mem_init(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 24 << 10);
+	mallopt(M_TOP_PAD, 0);
+	mallopt(M_TRIM_THRESHOLD, 16 << 10);
+	mallopt(M_ARENA_MAX, 1);
+}
+
+/* hot: its last instructions run after the drop, next to the loop's (monitor-loop.c) */
+__attribute__((hot)) void mon_trim_memory(void)
 {
 	static struct ranges rs;
 
 	rs.n = 0;
 	rs.stack_start = 0;
-	malloc_trim(0);
 	collect(&rs);
+	malloc_trim(0); /* after collect: its stdio buffer is free now */
 	drop_dead_stack(rs.stack_start);
 	for (size_t i = 0; i < rs.n; i++)
 		madvise((void *)rs.r[i].start, rs.r[i].end - rs.r[i].start, MADV_DONTNEED);

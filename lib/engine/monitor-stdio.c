@@ -124,7 +124,7 @@ void mon_on_output(struct monitor *m, int *fd, enum berth_log_stream stream)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) { /* EOF, or EIO from a pty whose slave is gone */
-		mon_log_flush(m->log);
+		mon_log_flush_stream(m->log, stream);
 		if (m->tty && *fd == m->out_fd)
 			close_fd(&m->in_fd);
 		close_fd(fd);

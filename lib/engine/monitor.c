@@ -43,7 +43,7 @@ static void on_sigpipe(int sig)
 	(void)sig; /* a handler, not SIG_IGN: the container must not inherit an ignored SIGPIPE */
 }
 
-static int install_signals(struct monitor *m, struct berth_error **err)
+int mon_install_signals(struct monitor *m, struct berth_error **err)
 {
 	struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
 
@@ -75,7 +75,8 @@ static int take_lock(struct monitor *m, struct berth_error **err)
 					       m->id);
 		return berth_error_errno(err, "lock monitor.lock");
 	}
-	return 0; /* held until exit: the fd is never closed */
+	m->lock_fd = fd;
+	return 0; /* held until exit (across the idle re-exec too): the fd is never closed */
 }
 
 static int setup(struct monitor *m, const char *root, const char *conf_path, const char *id,
@@ -89,7 +90,7 @@ static int setup(struct monitor *m, const char *root, const char *conf_path, con
 	m->dirfd = berth_ctr_dirfd(m->e, m->id, err);
 	if (m->dirfd < 0)
 		return m->dirfd;
-	if ((ret = take_lock(m, err)) < 0 || (ret = install_signals(m, err)) < 0 ||
+	if ((ret = take_lock(m, err)) < 0 || (ret = mon_install_signals(m, err)) < 0 ||
 	    (ret = mon_load_settings(m, err)) < 0 || (ret = mon_listen(m, err)) < 0)
 		return ret;
 	return 0;
@@ -140,21 +141,14 @@ static void broadcast_exit(struct monitor *m)
 	mon_broadcast(m, 0, BERTH_ATTACH_EXIT, &code, sizeof(code));
 }
 
-/* Runs until the container is to stay down. */
-static void life(struct monitor *m)
+/* Serves runs until the container is to stay down; one has just started. */
+static void serve_runs(struct monitor *m)
 {
 	struct berth_error *err = NULL;
 
-	if (mon_start_run(m, &err) < 0) {
-		record_failure(m, err);
-		berth_error_free(err);
-		return;
-	}
-	report(m, 0, "");
 	for (;;) {
 		bool again;
 
-		mon_trim_memory();
 		mon_serve(m, true);
 		if (!m->exited) { /* the loop failed: end the run the hard way */
 			mon_stop_escalate(m);
@@ -180,7 +174,23 @@ static void life(struct monitor *m)
 			berth_error_clear(&err);
 			return;
 		}
+		mon_idle_exec(m); /* returns only if it could not */
 	}
+}
+
+/* Runs until the container is to stay down. */
+static void life(struct monitor *m)
+{
+	struct berth_error *err = NULL;
+
+	if (mon_start_run(m, &err) < 0) {
+		record_failure(m, err);
+		berth_error_free(err);
+		return;
+	}
+	report(m, 0, "");
+	mon_idle_exec(m); /* returns only if it could not */
+	serve_runs(m);
 }
 
 static void finish(struct monitor *m)
@@ -205,11 +215,21 @@ static void finish(struct monitor *m)
 	mon_close_clients(m);
 }
 
+/* The idle image (monitor-idle-main.c) goes on from here: a run is under way. */
+int mon_resume(struct monitor *m)
+{
+	serve_runs(m);
+	finish(m);
+	berth_engine_free(m->e);
+	return 0;
+}
+
 int berth_monitor_main(const char *root, const char *conf_path, const char *id, int status_fd,
 		       int attach_fd)
 {
 	struct monitor m = {
 		.dirfd = -1,
+		.lock_fd = -1,
 		.listen_fd = -1,
 		.status_fd = status_fd,
 		.sig_pipe = { -1, -1 },
@@ -220,11 +240,7 @@ int berth_monitor_main(const char *root, const char *conf_path, const char *id, 
 	};
 	struct berth_error *err = NULL;
 
-	/*
-	 * Large blocks (the log driver's line buffers) from mmap: calloc then
-	 * needs no memset, so only the pages really used are ever resident.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 24 << 10);
+	mon_mem_init();
 	if (attach_fd >= 0)
 		mon_client_add(&m, attach_fd, BERTH_ATTACH_WANT_ALL);
 	if (setup(&m, root, conf_path, id, &err) < 0) {

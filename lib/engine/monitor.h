@@ -27,4 +27,10 @@ int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd,
 int berth_monitor_main(const char *root, const char *conf_path, const char *id, int status_fd,
 		       int attach_fd);
 
+/*
+ * The same monitor after its re-exec once the container started (idle mode,
+ * `berth-monitor --idle FD`): @state_fd holds what monitor-idle.c saved.
+ */
+int berth_monitor_idle_main(const char *root, const char *conf_path, const char *id, int state_fd);
+
 #endif

@@ -109,7 +109,7 @@ static int kv_lines(const char *path, char *buf, int is_env, char ***lines,
 		if (*l == '\0' || *l == '#')
 			continue;
 		if (kv_line(l, is_env, &kv, err) < 0)
-			return -EINVAL;
+			return berth_error_ret(err);
 		if (kv != NULL && strv_push(&v, &n, kv, err) < 0)
 			return -ENOMEM;
 	}

@@ -55,10 +55,11 @@ int berth_flag_ulimit(const char *s, json_object **out, struct berth_error **err
 				       eq + 1);
 	if (hard_s != NULL)
 		soft_s[hard_s++ - soft_s] = '\0';
+	/* ERANGE for a number past int64, as berth_flag_int says. */
 	if (hard_s != NULL && berth_flag_int(hard_s, INT64_MIN, INT64_MAX, &hard, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	if (berth_flag_int(soft_s, INT64_MIN, INT64_MAX, &soft, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	if (hard_s == NULL)
 		hard = soft;
 	if (hard != -1 && soft > hard)
@@ -212,7 +213,7 @@ int berth_flag_throttle(const char *s, int iops, json_object **out, struct berth
 	int ret;
 
 	if (device_pair(s, &plen, &val, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	ret = iops ? berth_flag_int(val, 0, INT64_MAX, &rate, &inner)
 		   : berth_flag_ram_bytes(val, &rate, &inner);
 	berth_error_free(inner);
@@ -239,7 +240,7 @@ int berth_flag_weight_device(const char *s, json_object **out, struct berth_erro
 	int64_t w;
 
 	if (device_pair(s, &plen, &val, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	if (berth_flag_int(val, 0, 65535, &w, &inner) < 0 || val[0] == '-' || val[0] == '+' ||
 	    (w > 0 && (w < 10 || w > 1000))) {
 		berth_error_free(inner);

@@ -257,7 +257,7 @@ int berth_flag_mount(const char *csv, json_object **out, struct berth_error **er
 	json_object *m;
 
 	if (csv_split(csv, &fields, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	m = json_object_new_object();
 	for (size_t i = 0; fields[i] != NULL; i++) {
 		cleanup_free char *key = strdup(fields[i]);
@@ -281,7 +281,7 @@ int berth_flag_mount(const char *csv, json_object **out, struct berth_error **er
 	}
 	if (mount_check(m, err) < 0) {
 		json_object_put(m);
-		return -EINVAL;
+		return berth_error_ret(err);
 	}
 	*out = m;
 	return 0;
@@ -377,7 +377,7 @@ int berth_flag_volume(const char *spec, char **out, struct berth_error **err)
 	int ret;
 
 	if (volume_parts(spec, part, &n, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	ret = volume_check(spec, part, n, err);
 	if (ret == 0 && n > 1) {
 		src = abs_dot(part[0]);

@@ -95,7 +95,7 @@ int berth_flag_caps(char *const *add, char *const *drop, json_object **add_out,
 	size_t na = 0, nd = 0;
 
 	if (cap_list(add, &a, &na, err) < 0 || cap_list(drop, &d, &nd, err) < 0)
-		return -EINVAL;
+		return berth_error_ret(err);
 	*add_out = json_object_new_array();
 	*drop_out = json_object_new_array();
 	for (size_t i = 0; i < na; i++)

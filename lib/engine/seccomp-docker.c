@@ -45,14 +45,35 @@ struct filter_ctx {
 	int kmajor, kminor; /* the running kernel */
 };
 
+/* A decimal number below 100000 at *p, advanced past it; -1 when none (or too large). */
+static int version_number(const char **p)
+{
+	int v = 0, n = 0;
+
+	while (**p >= '0' && **p <= '9') {
+		if (++n > 5)
+			return -1;
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	return n > 0 ? v : -1;
+}
+
+/*
+ * "5.10" or "5" (Docker's minKernel); a kernel release has more after the
+ * minor ("6.1.0-18-amd64"), which is ignored.  sscanf's %d would be undefined
+ * on a number past INT_MAX.
+ */
 static int version_parse(const char *s, int *major, int *minor)
 {
-	char tail = 0;
-	int n;
+	const char *p = s;
 
+	*major = version_number(&p);
 	*minor = 0;
-	n = sscanf(s, "%d.%d%c", major, minor, &tail);
-	return n >= 1 && *major >= 0 && *minor >= 0 ? 0 : -1;
+	if (*p == '.') {
+		p++;
+		*minor = version_number(&p);
+	}
+	return *major >= 0 && *minor >= 0 ? 0 : -1;
 }
 
 /* Whether the string array @key of @obj holds @want (case-sensitive). */
@@ -240,14 +261,14 @@ static int arch_map(json_object *profile, json_object *out, struct berth_error *
 
 static int architectures(json_object *profile, json_object *out, struct berth_error **err)
 {
-	json_object *arches = NULL;
+	json_object *arches = NULL, *map = NULL;
 	int ret = berth_json_array(profile, "", "architectures", &arches, err);
 
-	if (ret < 0)
-		return ret;
-	if (ret > 0 && json_object_array_length(arches) > 0 &&
-	    json_object_object_get(profile, "archMap") != NULL &&
-	    json_object_array_length(json_object_object_get(profile, "archMap")) > 0)
+	/* archMap's type is checked before its length is asked (json-c asserts an array). */
+	if (ret < 0 || berth_json_array(profile, "", "archMap", &map, err) < 0)
+		return berth_error_ret(err);
+	if (ret > 0 && json_object_array_length(arches) > 0 && map != NULL &&
+	    json_object_array_length(map) > 0)
 		return berth_error_set(err, EINVAL,
 				       "\"architectures\" and \"archMap\" cannot both be given");
 	if (ret > 0) {

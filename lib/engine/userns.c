@@ -27,115 +27,14 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/subid.h"
 #include "engine/userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
 #define SUBID_MAX_FILE (1 << 20)
 
-struct subid_entry {
-	const char *name; /* into subid_file.buf, not terminated */
-	size_t nlen;
-	uint32_t start, count;
-	unsigned line;
-};
-
-struct subid_file {
-	char *buf;
-	size_t len;
-	struct subid_entry *v;
-	size_t n;
-	struct stat st; /* valid when exists */
-	bool exists;
-};
-
-static void subid_file_release(struct subid_file *f)
-{
-	free(f->buf);
-	free(f->v);
-	*f = (struct subid_file){ 0 };
-}
-
-static bool parse_u32(const char *s, size_t len, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-static bool name_ok(const char *s, size_t len)
-{
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-/* One "name:start:count" line (without its newline) into @e; false when malformed. */
-static bool parse_line(const char *s, size_t len, struct subid_entry *e)
-{
-	const char *c1 = memchr(s, ':', len);
-	const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - s)) : NULL;
-	const char *end = s + len;
-
-	if (c2 == NULL || memchr(c2 + 1, ':', (size_t)(end - c2 - 1)) != NULL)
-		return false;
-	e->name = s;
-	e->nlen = (size_t)(c1 - s);
-	if (!name_ok(s, e->nlen) || !parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &e->start) ||
-	    !parse_u32(c2 + 1, (size_t)(end - c2 - 1), &e->count))
-		return false;
-	/* The last id must be a valid one: (uid_t)-1 is not. */
-	return e->count > 0 && (uint64_t)e->start + e->count <= UINT32_MAX;
-}
-
-static int subid_parse(struct subid_file *f, const char *path, struct berth_error **err)
-{
-	const char *p = f->buf, *end = f->buf + f->len;
-	unsigned line = 0;
-	size_t cap = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		struct subid_entry e;
-
-		line++;
-		if (len > 0 && p[0] != '#') {
-			if (memchr(p, '\0', len) != NULL || !parse_line(p, len, &e))
-				return berth_error_set(
-				    err, EINVAL, "'%s' line %u: not \"name:start:count\": '%.*s'",
-				    path, line, (int)(len > 80 ? 80 : len), p);
-			if (f->n == cap) {
-				struct subid_entry *grown;
-
-				cap = cap ? 2 * cap : 16;
-				grown = realloc(f->v, cap * sizeof(*grown));
-				if (grown == NULL)
-					return berth_error_set(err, ENOMEM, "out of memory");
-				f->v = grown;
-			}
-			e.line = line;
-			f->v[f->n++] = e;
-		}
-		p += len + (nl != NULL);
-	}
-	return 0;
-}
-
-static int read_all(int fd, const char *path, struct subid_file *f, struct berth_error **err)
+static int read_all(int fd, const char *path, struct berth_subid_file *f, struct berth_error **err)
 {
 	size_t cap = (size_t)f->st.st_size + 1;
 	ssize_t r;
@@ -160,11 +59,11 @@ static int read_all(int fd, const char *path, struct subid_file *f, struct berth
 	return 0;
 }
 
-static int subid_read(const char *path, struct subid_file *f, struct berth_error **err)
+static int subid_read(const char *path, struct berth_subid_file *f, struct berth_error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	*f = (struct subid_file){ 0 };
+	*f = (struct berth_subid_file){ 0 };
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 || fstat(fd, &f->st) < 0)
@@ -174,74 +73,11 @@ static int subid_read(const char *path, struct subid_file *f, struct berth_error
 	f->exists = true;
 	if (read_all(fd, path, f, err) < 0)
 		return berth_error_ret(err);
-	return subid_parse(f, path, err);
-}
-
-static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
-{
-	return a < b + bn && b < a + an;
-}
-
-static const struct subid_entry *subid_find(const struct subid_file *f, const char *user)
-{
-	size_t ulen = strlen(user);
-
-	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].nlen == ulen && memcmp(f->v[i].name, user, ulen) == 0)
-			return &f->v[i];
-	return NULL;
-}
-
-/* @e must not contain host uid 0 nor share ids with another user's entry. */
-static int subid_check(const struct subid_file *f, const struct subid_entry *e, const char *path,
-		       struct berth_error **err)
-{
-	if (e->start == 0)
-		return berth_error_set(err, EINVAL, "'%s' line %u: the %.*s range contains id 0",
-				       path, e->line, (int)e->nlen, e->name);
-	for (size_t i = 0; i < f->n; i++) {
-		const struct subid_entry *o = &f->v[i];
-
-		if (o->nlen == e->nlen && memcmp(o->name, e->name, e->nlen) == 0)
-			continue;
-		if (overlaps(e->start, e->count, o->start, o->count))
-			return berth_error_set(err, EINVAL,
-					       "'%s' line %u: the %.*s range %u-%u overlaps %.*s's "
-					       "%u-%u on line %u",
-					       path, e->line, (int)e->nlen, e->name, e->start,
-					       e->start + e->count - 1, (int)o->nlen, o->name,
-					       o->start, o->start + o->count - 1, o->line);
-	}
-	return 0;
-}
-
-/* The lowest start >= BERTH_USERNS_FIRST whose @size ids overlap no entry. */
-static int subid_alloc(const struct subid_file *f, uint32_t size, uint32_t *start, const char *path,
-		       struct berth_error **err)
-{
-	uint64_t cand = BERTH_USERNS_FIRST;
-	bool moved = true;
-
-	while (moved) {
-		moved = false;
-		for (size_t i = 0; i < f->n; i++) {
-			const struct subid_entry *o = &f->v[i];
-
-			if (overlaps(cand, size, o->start, o->count)) {
-				cand = (uint64_t)o->start + o->count;
-				moved = true;
-			}
-		}
-		if (cand + size > UINT32_MAX)
-			return berth_error_set(err, ENOSPC, "'%s': no free range of %u ids", path,
-					       size);
-	}
-	*start = (uint32_t)cand;
-	return 0;
+	return berth_subid_parse(f, path, err);
 }
 
 /* Temp file beside @path with the original owner and mode, fsync, rename, fsync the dir. */
-static int subid_write(const char *path, const struct subid_file *f, const char *add,
+static int subid_write(const char *path, const struct berth_subid_file *f, const char *add,
 		       struct berth_error **err)
 {
 	cleanup_free char *tmp = NULL;
@@ -300,7 +136,7 @@ static int subid_lock(const char *path, struct berth_error **err)
 	return fd;
 }
 
-static void entry_to_map(const struct subid_entry *e, struct berth_idmap *out)
+static void entry_to_map(const struct berth_subid_entry *e, struct berth_idmap *out)
 {
 	*out = (struct berth_idmap){ .container = 0, .host = e->start, .size = e->count };
 }
@@ -310,8 +146,8 @@ static int subid_append(const char *path, const char *user, uint32_t size, struc
 			struct berth_error **err)
 {
 	cleanup_close int lock = subid_lock(path, err);
-	struct subid_file f = { 0 };
-	const struct subid_entry *e;
+	struct berth_subid_file f = { 0 };
+	const struct berth_subid_entry *e;
 	char line[128];
 	uint32_t start = 0;
 	int ret;
@@ -319,43 +155,43 @@ static int subid_append(const char *path, const char *user, uint32_t size, struc
 	if (lock < 0)
 		return berth_error_ret(err);
 	ret = subid_read(path, &f, err);
-	if (ret == 0 && (e = subid_find(&f, user)) != NULL) {
-		ret = subid_check(&f, e, path, err);
+	if (ret == 0 && (e = berth_subid_find(&f, user)) != NULL) {
+		ret = berth_subid_check(&f, e, path, err);
 		if (ret == 0)
 			entry_to_map(e, out);
-		subid_file_release(&f);
+		berth_subid_file_release(&f);
 		return ret;
 	}
 	if (ret == 0)
-		ret = subid_alloc(&f, size, &start, path, err);
+		ret = berth_subid_alloc(&f, size, &start, path, err);
 	if (ret == 0) {
 		snprintf(line, sizeof(line), "%s:%u:%u\n", user, start, size);
 		ret = subid_write(path, &f, line, err);
 	}
 	if (ret == 0)
 		*out = (struct berth_idmap){ .container = 0, .host = start, .size = size };
-	subid_file_release(&f);
+	berth_subid_file_release(&f);
 	return ret;
 }
 
 int berth_subid_ensure(const char *path, const char *user, uint32_t size, struct berth_idmap *out,
 		       struct berth_error **err)
 {
-	struct subid_file f = { 0 };
-	const struct subid_entry *e;
+	struct berth_subid_file f = { 0 };
+	const struct berth_subid_entry *e;
 	int ret;
 
-	if (size == 0 || !name_ok(user, strlen(user)) || strchr(user, ':') != NULL)
+	if (size == 0 || !berth_subid_name_ok(user, strlen(user)) || strchr(user, ':') != NULL)
 		return berth_error_set(err, EINVAL, "subordinate ids: bad user '%s' or size", user);
 	ret = subid_read(path, &f, err);
-	if (ret == 0 && (e = subid_find(&f, user)) != NULL) {
-		ret = subid_check(&f, e, path, err);
+	if (ret == 0 && (e = berth_subid_find(&f, user)) != NULL) {
+		ret = berth_subid_check(&f, e, path, err);
 		if (ret == 0)
 			entry_to_map(e, out);
-		subid_file_release(&f);
+		berth_subid_file_release(&f);
 		return ret;
 	}
-	subid_file_release(&f);
+	berth_subid_file_release(&f);
 	if (ret < 0)
 		return ret;
 	return subid_append(path, user, size, out, err);

@@ -156,7 +156,10 @@ class Engine:
         ids = self("ps", "-aq", "--no-trunc").out.split()
         if ids:
             self("rm", "-f", *ids)
-        left = self.leftovers()
+        # a --rm container's monitor may still be exiting after its last removal step
+        end = time.time() + 5
+        while (left := self.leftovers()) and time.time() < end:
+            time.sleep(0.05)
         for line in reversed(Path("/proc/self/mountinfo").read_text().splitlines()):
             mp = line.split()[4]
             if mp.startswith(str(self.root)):

@@ -64,3 +64,16 @@ def test_logs_follow_detached(engine):
     p = engine.popen("logs", "-f", "ticker", stdout=__import__("subprocess").PIPE, text=True)
     out, _ = p.communicate(timeout=20)
     assert out.split("\n")[:3] == ["tick 1", "tick 2", "tick 3"] and p.returncode == 0
+
+
+def test_no_line_cut_in_two(engine):
+    """Every line is one json-file record, also when stderr ends while stdout is mid-line and
+    across the monitor's re-exec after start."""
+    import json
+    engine.ok("run", "-d", "--name", "many", IMAGE, "seq", "1", "200000")
+    assert engine.ok("wait", "many").out.strip() == "0"
+    cid = engine.inspect("many")["Id"]
+    recs = [json.loads(x) for x in
+            (engine.root / "containers" / cid / f"{cid}-json.log").read_text().splitlines()]
+    assert len(recs) == 200000 and all(r["log"].endswith("\n") for r in recs)
+    assert recs[-1]["log"] == "200000\n"

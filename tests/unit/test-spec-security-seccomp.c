@@ -170,7 +170,7 @@ static int in_child(json_object *profile, bool want_blocked, const char *only)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
-BERTH_TEST(spec_seccomp_default_blocks_what_docker_blocks)
+BERTH_TEST(seccomp_filter_default_blocks_what_docker_blocks)
 {
 	json_object *p = seccomp_of("{}", NULL);
 
@@ -180,7 +180,7 @@ BERTH_TEST(spec_seccomp_default_blocks_what_docker_blocks)
 	json_object_put(p);
 }
 
-BERTH_TEST(spec_seccomp_caps_unlock_like_docker)
+BERTH_TEST(seccomp_filter_caps_unlock_like_docker)
 {
 	json_object *p;
 
@@ -204,7 +204,7 @@ BERTH_TEST(spec_seccomp_caps_unlock_like_docker)
 	json_object_put(p);
 }
 
-BERTH_TEST(spec_seccomp_cap_drop_closes_chroot)
+BERTH_TEST(seccomp_filter_cap_drop_closes_chroot)
 {
 	json_object *p = seccomp_of("{\"HostConfig\":{\"CapDrop\":[\"SYS_CHROOT\"]}}", NULL);
 	const char *s = json_object_to_json_string(p);

@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -81,6 +83,24 @@ static bool auto_remove(json_object *body)
 	return rm;
 }
 
+/*
+ * With -t, the terminal's size goes to the monitor before the start: it
+ * applies it between create and start, so the process never sees a 0x0
+ * terminal (the relay's own resize comes after the process runs).
+ */
+static void send_initial_size(int sock)
+{
+	struct winsize ws;
+	uint16_t rc[2];
+	int fd = isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
+		return;
+	rc[0] = ws.ws_row;
+	rc[1] = ws.ws_col;
+	berth_attach_send(sock, BERTH_ATTACH_RESIZE, rc, sizeof(rc), NULL);
+}
+
 static int foreground(struct berth_engine *e, struct cli_run_opts *o, const char *id,
 		      struct berth_error **err)
 {
@@ -90,6 +110,8 @@ static int foreground(struct berth_engine *e, struct cli_run_opts *o, const char
 	if (berth_attach_pair(pair, err) < 0)
 		return 125;
 	mine = pair[0];
+	if (o->tty)
+		send_initial_size(mine);
 	if (berth_ctr_start(e, id, pair[1], err) < 0) {
 		close(pair[1]);
 		return cli_start_failure_code(*err);

@@ -252,3 +252,24 @@ void mon_flush_clients(struct monitor *m, int ms)
 		}
 	}
 }
+
+void mon_early_resize(struct monitor *m)
+{
+	char msg[1 + 2 * sizeof(uint16_t)];
+	uint16_t rc[2];
+
+	for (size_t i = 0; i < m->n_clients; i++) {
+		for (;;) {
+			ssize_t n =
+			    recv(m->clients[i].fd, msg, sizeof(msg), MSG_PEEK | MSG_DONTWAIT);
+
+			/* Anything else waits for the serve loop, which consumes it then. */
+			if (n != (ssize_t)sizeof(msg) || msg[0] != BERTH_ATTACH_RESIZE)
+				break;
+			if (recv(m->clients[i].fd, msg, sizeof(msg), MSG_DONTWAIT) != n)
+				break;
+			memcpy(rc, msg + 1, sizeof(rc));
+			mon_resize(m, rc[0], rc[1]);
+		}
+	}
+}

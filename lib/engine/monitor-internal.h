@@ -105,6 +105,8 @@ int mon_client_add(struct monitor *m, int fd, unsigned want);
 void mon_client_drop(struct monitor *m, size_t i);
 void mon_on_accept(struct monitor *m);
 void mon_on_client(struct monitor *m, size_t i);
+/* Between create and start: apply the RESIZE messages clients sent first, nothing else. */
+void mon_early_resize(struct monitor *m);
 void mon_client_flush(struct monitor *m, size_t i);
 void mon_broadcast(struct monitor *m, unsigned want, uint8_t type, const void *buf, size_t len);
 void mon_close_clients(struct monitor *m);

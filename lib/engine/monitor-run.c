@@ -65,6 +65,7 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 	mon_stdio_after_create(m);
 	if (ret < 0)
 		return ret;
+	mon_early_resize(m);
 	ret = berth_container_start(m->e->runtime, m->id, &warn, err);
 	berth_error_free(warn); /* poststart hook failures: the container runs on */
 	if (ret < 0)

@@ -142,6 +142,34 @@ def test_tty(engine):
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+def test_tty_size_is_set_before_the_process_starts(engine):
+    """run -t: the terminal's size reaches the container before its process runs, so a
+    process that asks at once gets it (the relay's resize alone arrives too late)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(str(engine_bin()), [str(engine_bin()), "--root", str(engine.root), "run",
+                   "--rm", "-t", IMAGE, "stty", "size"], engine.env)
+    import fcntl
+    import struct
+    import termios
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 27, 93, 0, 0))
+    out = b""
+    end = time.time() + 20
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert out.decode(errors="replace").split() == ["27", "93"], out
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def engine_bin():
     from engine_helpers import BERTH
     return BERTH

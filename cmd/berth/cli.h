@@ -91,5 +91,6 @@ int cli_image_inspect_json(struct berth_store *s, const struct berth_image *img,
 /* Docker's human formats: "4.26MB", "2 weeks ago". */
 void cli_human_size(int64_t bytes, char *buf, size_t size);
 void cli_human_ago(int64_t then, char *buf, size_t size);
+void cli_human_duration(int64_t seconds, char *buf, size_t size);
 
 #endif

@@ -105,6 +105,13 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
 int berth_cgroup_stats(struct berth_cgroup *cg, json_object **out, struct berth_error **err);
 
 /*
+ * The OOM kills in the cgroup so far, from the one file that counts them
+ * (v1 memory.oom_control, v2 memory.events): what `OOMKilled` needs, without
+ * reading every statistic.  0 when the kernel has no such counter.
+ */
+int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *out, struct berth_error **err);
+
+/*
  * The resolved cgroup path relative to the hierarchy root ("/berth/x").  For a
  * relative cgroupsPath on v1 each hierarchy may differ; this is the unified
  * one when there is one, else the first v1 hierarchy's.

@@ -304,3 +304,23 @@ int berth_cg_stats_v2(struct berth_cgroup *cg, json_object *data, struct berth_e
 	hugetlb(data, cg->v2, true);
 	return 0;
 }
+
+int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *out, struct berth_error **err)
+{
+	struct berth_cg_dir *mem = berth_cg_find_v1(cg, "memory");
+
+	if (mem != NULL) {
+		if (berth_cg_open_dir(mem, err) < 0)
+			return berth_error_ret(err);
+		*out = keyed(mem, "memory.oom_control", "oom_kill");
+		return 0;
+	}
+	if (cg->v2 == NULL) {
+		*out = 0;
+		return 0;
+	}
+	if (berth_cg_open_dir(cg->v2, err) < 0)
+		return berth_error_ret(err);
+	*out = keyed(cg->v2, "memory.events", "oom_kill");
+	return 0;
+}

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,9 +317,60 @@ void berth_ctr_state_set_bool(struct berth_ctr *c, const char *key, bool value)
 	json_object_object_add(c->state, key, json_object_new_boolean(value));
 }
 
+struct umount_job {
+	struct berth_engine *e;
+	const char *id;
+	struct berth_error *err;
+	int ret;
+};
+
+static void *umount_job(void *arg)
+{
+	struct umount_job *j = arg;
+
+	j->ret = berth_ctr_rootfs_umount(j->e, j->id, &j->err);
+	return NULL;
+}
+
+/* The root filesystem's mountpoint and its overlay directories stay until it is unmounted. */
+static bool is_rootfs_part(const char *name)
+{
+	return strcmp(name, "rootfs") == 0 || strcmp(name, "diff") == 0 ||
+	       strcmp(name, "work") == 0;
+}
+
+/* The record first (`ps -a` stops listing the container), then the rest but the rootfs parts. */
+static void remove_outside_rootfs(struct berth_engine *e, const char *id)
+{
+	cleanup_close int dfd = berth_ctr_dirfd(e, id, NULL);
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0)
+		return;
+	unlinkat(dfd, "container.json", 0);
+	d = fdopendir(dfd);
+	if (d == NULL)
+		return;
+	dfd = -1; /* owned by d */
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && !is_rootfs_part(de->d_name))
+			berth_rm_rf_at(dirfd(d), de->d_name);
+	closedir(d);
+}
+
+/*
+ * Unmounting waits for an RCU grace period (namespace_unlock: 1 to 15 ms
+ * here) and the unlinks of the record, State, bundle and log take as long on
+ * a busy disk: the unmount runs in a thread of its own meanwhile.  The
+ * overlay's directories and the mountpoint go once it is off.
+ */
 int berth_ctr_remove_files(struct berth_engine *e, const char *id, struct berth_error **err)
 {
+	struct umount_job job = { .e = e, .id = id };
 	struct berth_ctr *c = NULL;
+	pthread_t t;
+	bool threaded;
 
 	if (berth_ctr_load(e, id, &c, err) == 0) {
 		berth_ctr_release_name(e, berth_ctr_name(c), id);
@@ -326,8 +378,21 @@ int berth_ctr_remove_files(struct berth_engine *e, const char *id, struct berth_
 	} else {
 		berth_error_clear(err);
 	}
-	if (berth_ctr_rootfs_umount(e, id, err) < 0)
-		return berth_error_ret(err);
+	threaded =
+	    berth_ctr_rootfs_mounted(e, id) && pthread_create(&t, NULL, umount_job, &job) == 0;
+	if (threaded) {
+		remove_outside_rootfs(e, id);
+		pthread_join(t, NULL);
+	} else {
+		umount_job(&job);
+	}
+	if (job.ret < 0) {
+		if (err != NULL && *err == NULL)
+			*err = job.err;
+		else
+			berth_error_free(job.err);
+		return job.ret;
+	}
 	if (berth_rm_rf_at(e->ctrfd, id) < 0 && errno != ENOENT)
 		return berth_error_errno(err, "remove container %s", id);
 	return 0;

@@ -104,19 +104,16 @@ static bool oom_killed(struct monitor *m)
 {
 	struct berth_state *st = NULL;
 	struct berth_cgroup *cg = NULL;
-	json_object *stats = NULL, *mem, *n;
+	uint64_t kills = 0;
 	bool oom = false;
 
 	if (berth_state_load(m->e->runtime, m->id, &st, NULL) < 0 || st->cgroup == NULL)
 		goto out;
-	if (berth_cgroup_open(st->cgroup, &cg, NULL) < 0 ||
-	    berth_cgroup_stats(cg, &stats, NULL) < 0)
-		goto out;
-	if (json_object_object_get_ex(stats, "memory", &mem) &&
-	    json_object_object_get_ex(mem, "oomKills", &n))
-		oom = json_object_get_int64(n) > 0;
+	/* One counter, not every statistic of every hierarchy. */
+	if (berth_cgroup_open(st->cgroup, &cg, NULL) == 0 &&
+	    berth_cgroup_oom_kills(cg, &kills, NULL) == 0)
+		oom = kills > 0;
 out:
-	json_object_put(stats);
 	berth_cgroup_free(cg);
 	berth_state_free(st);
 	return oom;

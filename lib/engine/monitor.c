@@ -199,7 +199,8 @@ static void finish(struct monitor *m)
 	struct berth_error *err = NULL;
 
 	mon_flush_clients(m, 5000);
-	if (berth_ctr_rootfs_umount(m->e, m->id, &err) < 0) {
+	/* --rm: unmounted while the files go (berth_ctr_remove_files) */
+	if (!m->auto_remove && berth_ctr_rootfs_umount(m->e, m->id, &err) < 0) {
 		snprintf(m->st.error, sizeof(m->st.error), "%s", err->msg);
 		mon_write_state(m, NULL);
 		berth_error_clear(&err);

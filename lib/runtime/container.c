@@ -21,6 +21,7 @@
 #include "runtime/default-devices.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
 #include "runtime/sysctl.h"
@@ -35,6 +36,7 @@
 struct creation {
 	const struct berth_create_opts *o;
 	struct berth_spec *spec;
+	struct berth_seccomp_prog *seccomp_prog;
 	struct berth_state st;
 	struct berth_cgroup *cg;
 	struct berth_cgroup_join join;
@@ -192,6 +194,7 @@ static int spawn(struct creation *c, struct berth_error **err)
 		.no_pivot = c->o->no_pivot,
 		.no_new_keyring = c->o->no_new_keyring,
 		.id = c->o->id,
+		.seccomp_prog = c->seccomp_prog,
 	};
 
 	if (berth_sync_pair(c->sync, err) < 0)
@@ -378,6 +381,7 @@ static void release(struct creation *c)
 		undo(c);
 	berth_cgroup_join_close(&c->join);
 	berth_cgroup_free(c->cg);
+	berth_seccomp_prog_free(c->seccomp_prog);
 	berth_spec_free(c->spec);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
@@ -419,6 +423,9 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		};
 		ret = make_fifo(&c, err);
 	}
+	/* Compiled (or found in the cache) once, here, rather than in the init. */
+	if (ret == 0)
+		ret = berth_seccomp_prog_get(c.spec->seccomp, o->root, &c.seccomp_prog, err);
 	if (ret == 0)
 		ret = place_in_cgroup(&c, err);
 	if (ret == 0)

@@ -19,6 +19,7 @@
 #include "oci/spec-seccomp.h"
 #include "runtime/container.h"
 #include "runtime/launch.h"
+#include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -63,6 +64,7 @@ static int differing_namespaces(pid_t pid)
 struct joiner {
 	const struct berth_exec_opts *o;
 	const struct berth_spec *spec;
+	const struct berth_seccomp_prog *prog;
 	int pidfd, nsflags, sync;
 };
 
@@ -96,11 +98,11 @@ __attribute__((noreturn)) static void exec_process(const struct joiner *j)
 	if (ret == 0 && j->o->process->terminal)
 		ret = open_terminal(j->sync, j->o->process, &err);
 	if (ret == 0)
-		ret = berth_process_prepare(j->spec, j->o->process, j->o->preserve_fds, j->sync,
-					    &exe, &err);
+		ret = berth_process_prepare(j->spec, j->prog, j->o->process, j->o->preserve_fds,
+					    j->sync, &exe, &err);
 	if (ret == 0) {
 		berth_sync_send(j->sync, BERTH_SYNC_READY, 0, -1, NULL);
-		berth_process_exec(j->spec, j->o->process, exe, &err);
+		berth_process_exec(j->spec, j->prog, j->o->process, exe, &err);
 	}
 	berth_sync_send_error(j->sync, err);
 	_exit(127);
@@ -231,7 +233,8 @@ static int write_pid_file(const char *path, pid_t pid, struct berth_error **err)
 }
 
 static int run_exec(const struct berth_exec_opts *o, struct berth_state *st,
-		    struct berth_spec *spec, struct berth_error **err)
+		    struct berth_spec *spec, const struct berth_seccomp_prog *prog,
+		    struct berth_error **err)
 {
 	cleanup_close int pidfd = -1;
 	int sync[2] = { -1, -1 }, ret;
@@ -244,7 +247,7 @@ static int run_exec(const struct berth_exec_opts *o, struct berth_state *st,
 		return ret;
 	joiner = fork();
 	if (joiner == 0) {
-		struct joiner j = { o, spec, pidfd, differing_namespaces(st->pid), sync[1] };
+		struct joiner j = { o, spec, prog, pidfd, differing_namespaces(st->pid), sync[1] };
 
 		close(sync[0]);
 		join(&j);
@@ -279,6 +282,7 @@ int berth_container_exec(const struct berth_exec_opts *o, struct berth_error **e
 {
 	struct berth_state *st = NULL;
 	struct berth_spec *spec = NULL;
+	struct berth_seccomp_prog *prog = NULL;
 	int ret;
 
 	if (o->process->terminal && o->console_socket == NULL && o->console_fd == NULL)
@@ -286,8 +290,10 @@ int berth_container_exec(const struct berth_exec_opts *o, struct berth_error **e
 	if ((ret = berth_state_load(o->root, o->id, &st, err)) < 0)
 		return ret;
 	if ((ret = check_running(o->root, st, err)) == 0 &&
-	    (ret = berth_container_config(o->root, o->id, &spec, err)) == 0)
-		ret = run_exec(o, st, spec, err);
+	    (ret = berth_container_config(o->root, o->id, &spec, err)) == 0 &&
+	    (ret = berth_seccomp_prog_get(spec->seccomp, o->root, &prog, err)) == 0)
+		ret = run_exec(o, st, spec, prog, err);
+	berth_seccomp_prog_free(prog);
 	berth_spec_free(spec);
 	berth_state_free(st);
 	return ret;

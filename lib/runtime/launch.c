@@ -338,7 +338,8 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 		return ret;
 	if (s->process.terminal && (ret = setup_terminal(l, err)) < 0)
 		return ret;
-	return berth_process_prepare(s, &s->process, l->preserve_fds, l->sync, exe, err);
+	return berth_process_prepare(s, l->seccomp_prog, &s->process, l->preserve_fds, l->sync, exe,
+				     err);
 }
 
 /* Block until `start` writes to the exec fifo. */
@@ -372,7 +373,7 @@ void berth_launch_init(const struct berth_launch *l)
 	if (l->spec->hooks.n[BERTH_HOOK_START_CONTAINER] > 0 &&
 	    berth_hooks_run_kind(&l->spec->hooks, BERTH_HOOK_START_CONTAINER, state_json, &err) < 0)
 		goto fail;
-	berth_process_exec(l->spec, &l->spec->process, exe, &err);
+	berth_process_exec(l->spec, l->seccomp_prog, &l->spec->process, exe, &err);
 fail:
 	/* The parent is gone: the container's stderr is the only place left. */
 	dprintf(STDERR_FILENO, "berth-runc: %s\n", err ? err->msg : "container init failed");

@@ -7,6 +7,7 @@
 
 #include "cgroup/cgroup.h"
 #include "oci/spec.h"
+#include "runtime/seccomp-cache.h"
 
 /*
  * Turning a parsed spec into the container's init process.
@@ -31,6 +32,8 @@ struct berth_launch {
 	const char *id;
 	/* stage-1 writes itself into these v1 cgroups first (NULL: the parent moves it) */
 	struct berth_cgroup_join *cg_join;
+	/* spec->seccomp compiled by the parent (NULL: compiled here by libseccomp) */
+	const struct berth_seccomp_prog *seccomp_prog;
 };
 
 /* Stage-1 child: never returns. */
@@ -44,15 +47,18 @@ __attribute__((noreturn)) void berth_launch_init(const struct berth_launch *l);
  * with the init: terminal slave, attributes, fds, user, capabilities, cwd.
  * @pty_slave: fd of the pty slave to make the controlling terminal, or -1.
  * A seccomp profile with a NOTIFY action is loaded here and its listener sent
- * on @sync as BERTH_SYNC_SECCOMP.  Returns the resolved executable path in
- * *exe (the caller frees).
+ * on @sync as BERTH_SYNC_SECCOMP.  @prog is spec->seccomp compiled by the
+ * parent (berth_seccomp_prog_get), loaded with seccomp(2) directly; NULL
+ * compiles and loads the profile with libseccomp here.  Returns the resolved
+ * executable path in *exe (the caller frees).
  */
-int berth_process_prepare(const struct berth_spec *spec, const struct berth_process *p,
-			  int preserve_fds, int sync, char **exe, struct berth_error **err);
+int berth_process_prepare(const struct berth_spec *spec, const struct berth_seccomp_prog *prog,
+			  const struct berth_process *p, int preserve_fds, int sync, char **exe,
+			  struct berth_error **err);
 
-/* Load seccomp (if any) and execve; returns only on failure. */
-int berth_process_exec(const struct berth_spec *spec, const struct berth_process *p,
-		       const char *exe, struct berth_error **err);
+/* Load seccomp (if any, as above) and execve; returns only on failure. */
+int berth_process_exec(const struct berth_spec *spec, const struct berth_seccomp_prog *prog,
+		       const struct berth_process *p, const char *exe, struct berth_error **err);
 
 /* Join (or create) the session keyring "_ses.<id>" of container @id. */
 int berth_join_session_keyring(const char *id, struct berth_error **err);

@@ -16,6 +16,7 @@
 #include "runtime/launch.h"
 #include "runtime/lsm.h"
 #include "runtime/process-attrs.h"
+#include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
 #include "util/cleanup.h"
@@ -99,13 +100,17 @@ static int set_attributes(const struct berth_spec *spec, const struct berth_proc
  * over @sync (the parent passes it to listenerPath), so it is loaded before the
  * parent goes away, while CAP_SYS_ADMIN is still held if no_new_privs is off.
  */
-static int load_seccomp(const struct berth_spec *spec, int sync, struct berth_error **err)
+static int load_seccomp(const struct berth_spec *spec, const struct berth_seccomp_prog *prog,
+			int sync, struct berth_error **err)
 {
 	int notify = -1, ret;
 
 	if (spec->seccomp == NULL || seccomp_loaded)
 		return 0;
-	ret = berth_seccomp_load(spec->seccomp, &notify, err);
+	if (prog != NULL)
+		ret = berth_seccomp_prog_load(prog, err);
+	else
+		ret = berth_seccomp_load(spec->seccomp, &notify, err);
 	if (ret < 0)
 		return berth_error_prefix(err, "linux.seccomp");
 	seccomp_loaded = true;
@@ -158,8 +163,9 @@ static int enter_cwd(const char *cwd, struct berth_error **err)
 	return 0;
 }
 
-int berth_process_prepare(const struct berth_spec *spec, const struct berth_process *p,
-			  int preserve_fds, int sync, char **exe, struct berth_error **err)
+int berth_process_prepare(const struct berth_spec *spec, const struct berth_seccomp_prog *prog,
+			  const struct berth_process *p, int preserve_fds, int sync, char **exe,
+			  struct berth_error **err)
 {
 	int ret;
 
@@ -169,7 +175,7 @@ int berth_process_prepare(const struct berth_spec *spec, const struct berth_proc
 	if (p->no_new_privileges && (ret = berth_process_set_no_new_privs(err)) < 0)
 		return ret;
 	if ((!p->no_new_privileges || berth_seccomp_has_notify(spec->seccomp)) &&
-	    (ret = load_seccomp(spec, sync, err)) < 0)
+	    (ret = load_seccomp(spec, prog, sync, err)) < 0)
 		return ret;
 	if ((ret = berth_caps_keep_across_setuid(true, err)) < 0 ||
 	    (ret = berth_process_set_user(&p->user, err)) < 0 ||
@@ -180,13 +186,13 @@ int berth_process_prepare(const struct berth_spec *spec, const struct berth_proc
 	return berth_find_executable(p->args[0], p->env, exe, err);
 }
 
-int berth_process_exec(const struct berth_spec *spec, const struct berth_process *p,
-		       const char *exe, struct berth_error **err)
+int berth_process_exec(const struct berth_spec *spec, const struct berth_seccomp_prog *prog,
+		       const struct berth_process *p, const char *exe, struct berth_error **err)
 {
 	static char *const empty_env[] = { NULL };
 	int ret;
 
-	if ((ret = load_seccomp(spec, -1, err)) < 0)
+	if ((ret = load_seccomp(spec, prog, -1, err)) < 0)
 		return ret;
 	execve(exe, p->args, p->env ? p->env : empty_env);
 	return berth_error_errno(err, "exec '%s'", exe);

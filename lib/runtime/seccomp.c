@@ -7,7 +7,9 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -58,6 +60,15 @@ static int set_attrs(scmp_filter_ctx ctx, const struct berth_seccomp *s, struct 
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (ret == 0)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	/*
+	 * A binary tree of syscall numbers rather than a linear list: every
+	 * syscall of the container walks ~10 comparisons instead of hundreds, and
+	 * the kernel's seccomp() emulates the filter once per syscall number to
+	 * build its action cache (1.1 ms for the default profile linear, 0.4 ms
+	 * as a tree).
+	 */
+	if (ret == 0)
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (ret < 0)
 		return berth_error_set(err, -ret, "seccomp: set filter attributes: %s",
 				       strerror(-ret));
@@ -151,10 +162,11 @@ static int add_rules(scmp_filter_ctx ctx, const struct berth_seccomp *s, struct 
 	return 0;
 }
 
-int berth_seccomp_load(const struct berth_seccomp *s, int *notify_fd, struct berth_error **err)
+/* A libseccomp context holding @s, attributes, architectures and rules. */
+static int build(const struct berth_seccomp *s, scmp_filter_ctx *out, struct berth_error **err)
 {
 	cleanup_scmp scmp_filter_ctx ctx = NULL;
-	int ret, fd = -1;
+	int ret;
 
 	ctx = seccomp_init(s->default_action);
 	if (ctx == NULL)
@@ -169,6 +181,18 @@ int berth_seccomp_load(const struct berth_seccomp *s, int *notify_fd, struct ber
 		ret = add_rules(ctx, s, err);
 	if (ret < 0)
 		return ret;
+	*out = ctx;
+	ctx = NULL;
+	return 0;
+}
+
+int berth_seccomp_load(const struct berth_seccomp *s, int *notify_fd, struct berth_error **err)
+{
+	cleanup_scmp scmp_filter_ctx ctx = NULL;
+	int ret, fd = -1;
+
+	if ((ret = build(s, &ctx, err)) < 0)
+		return ret;
 	ret = seccomp_load(ctx);
 	if (ret < 0)
 		return berth_error_set(err, -ret, "seccomp: load filter: %s", strerror(-ret));
@@ -181,6 +205,56 @@ int berth_seccomp_load(const struct berth_seccomp *s, int *notify_fd, struct ber
 	}
 	*notify_fd = fd;
 	return 0;
+}
+
+int berth_seccomp_export(const struct berth_seccomp *s, struct sock_filter **insns, size_t *n,
+			 struct berth_error **err)
+{
+	cleanup_scmp scmp_filter_ctx ctx = NULL;
+	cleanup_close int fd = -1;
+	struct stat st;
+	struct sock_filter *buf;
+	int ret;
+
+	if ((ret = build(s, &ctx, err)) < 0)
+		return ret;
+	fd = memfd_create("berth-seccomp-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return berth_error_errno(err, "seccomp: memfd_create");
+	ret = seccomp_export_bpf(ctx, fd);
+	if (ret < 0)
+		return berth_error_set(err, -ret, "seccomp: export the filter: %s", strerror(-ret));
+	if (fstat(fd, &st) < 0)
+		return berth_error_errno(err, "seccomp: stat the exported filter");
+	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(*buf) != 0 ||
+	    st.st_size > (off_t)(BPF_MAXINSNS * sizeof(*buf)))
+		return berth_error_set(err, E2BIG, "seccomp: the filter has %lld bytes",
+				       (long long)st.st_size);
+	buf = malloc((size_t)st.st_size);
+	if (buf == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		return berth_error_set(err, EIO, "seccomp: read the exported filter");
+	}
+	*insns = buf;
+	*n = (size_t)st.st_size / sizeof(*buf);
+	return 0;
+}
+
+unsigned int berth_seccomp_kernel_flags(const struct berth_seccomp *s)
+{
+	unsigned int f = 0;
+
+	if (s->flags & BERTH_SECCOMP_FLAG_TSYNC)
+		f |= SECCOMP_FILTER_FLAG_TSYNC;
+	if (s->flags & BERTH_SECCOMP_FLAG_LOG)
+		f |= SECCOMP_FILTER_FLAG_LOG;
+	if (s->flags & BERTH_SECCOMP_FLAG_SPEC_ALLOW)
+		f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	if (s->flags & BERTH_SECCOMP_FLAG_WAIT_KILLABLE_RECV)
+		f |= 1u << 5; /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+	return f;
 }
 
 /* Wrap the container's state in the spec's container process state. */

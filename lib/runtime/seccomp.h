@@ -8,6 +8,8 @@
  */
 
 #include <json-c/json.h>
+#include <linux/filter.h>
+#include <stddef.h>
 
 #include "oci/spec-seccomp.h"
 #include "util/error.h"
@@ -28,6 +30,17 @@
  * some rule uses SCMP_ACT_NOTIFY, else -1.  Written only on success.
  */
 int berth_seccomp_load(const struct berth_seccomp *s, int *notify_fd, struct berth_error **err);
+
+/*
+ * Compile @s exactly as berth_seccomp_load() would and return the BPF
+ * program libseccomp would load (seccomp_export_bpf): *@insns (the caller
+ * frees) of *@n instructions, 1..BPF_MAXINSNS.  Loads nothing.
+ */
+int berth_seccomp_export(const struct berth_seccomp *s, struct sock_filter **insns, size_t *n,
+			 struct berth_error **err);
+
+/* The SECCOMP_FILTER_FLAG_* bits libseccomp passes to seccomp(2) for @s's flags. */
+unsigned int berth_seccomp_kernel_flags(const struct berth_seccomp *s);
 
 /*
  * Send the container process state to @s's listenerPath: connect a unix

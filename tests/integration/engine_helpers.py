@@ -146,8 +146,10 @@ class Engine:
             if "berth-monitor" in cmd and root in cmd:
                 left.append(f"process {pid} {cmd}")
         rt = self.root / "runtime"
-        if rt.is_dir() and any(rt.iterdir()):
-            left.append(f"runtime state {sorted(os.listdir(rt))}")
+        # Dot entries are runtime-wide caches (.seccomp-cache), not a container's state.
+        state = sorted(e for e in os.listdir(rt) if not e.startswith(".")) if rt.is_dir() else []
+        if state:
+            left.append(f"runtime state {state}")
         return left
 
     def cleanup(self):

@@ -224,3 +224,27 @@ def test_notify_in_exec(ctr):
     assert agent.state["pid"] > 0 and agent.state["pid"] != init
     assert agent.state["state"]["id"] == ctr.id
     ctr.ok("delete", "--force", ctr.id)
+
+
+def test_compiled_filter_is_cached_and_a_corrupt_entry_rebuilt(ctr):
+    # The runtime compiles a profile once into <root>/.seccomp-cache/<key>.bpf (root-only) and
+    # the init loads that program; an entry that fails verification is never loaded.
+    seccomp(ctr, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.ENOMSG}])
+    cache = ctr.root / ".seccomp-cache"
+    assert probe_errno(ctr.run_probe(None, "syscall", "mkdir")) == errno.ENOMSG
+    assert (cache.stat().st_mode & 0o777) == 0o700
+    [entry] = list(cache.iterdir())
+    good, ino = entry.read_bytes(), entry.stat().st_ino
+
+    # Second run: the entry is read, not rewritten.
+    assert probe_errno(ctr.run_probe(None, "syscall", "mkdir")) == errno.ENOMSG
+    assert entry.stat().st_ino == ino
+
+    # Turn the program's "return ENOMSG" into "return EXDEV": a valid filter the kernel would
+    # take, so only berth's own verification can tell.  It is refused and rebuilt.
+    ret_enomsg = (0x00050000 | errno.ENOMSG).to_bytes(4, "little")
+    assert ret_enomsg in good
+    entry.write_bytes(good.replace(ret_enomsg, (0x00050000 | errno.EXDEV).to_bytes(4, "little")))
+    assert probe_errno(ctr.run_probe(None, "syscall", "mkdir")) == errno.ENOMSG
+    assert entry.read_bytes() == good
+    assert entry.stat().st_ino != ino

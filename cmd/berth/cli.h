@@ -88,8 +88,17 @@ const struct berth_gc_hooks *cli_gc_hooks(struct cli *g);
 int cli_image_inspect_json(struct berth_store *s, const struct berth_image *img, json_object **out,
 			   struct berth_error **err);
 
+/*
+ * Docker's shape for verbs taking several objects (rm, update, volume rm...):
+ * @fn on each argument from @first; the argument is printed when it
+ * succeeds, the error when it fails, and the others still run.  1 if any failed.
+ */
+int cli_each(int argc, char **argv, int first,
+	     int (*fn)(void *ctx, const char *arg, struct berth_error **err), void *ctx);
+
 /* Docker's human formats: "4.26MB", "2 weeks ago". */
 void cli_human_size(int64_t bytes, char *buf, size_t size);
 void cli_human_ago(int64_t then, char *buf, size_t size);
+void cli_human_duration(int64_t seconds, char *buf, size_t size);
 
 #endif

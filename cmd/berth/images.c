@@ -33,31 +33,45 @@ void cli_human_size(int64_t bytes, char *buf, size_t size)
 	snprintf(buf, size, v < 10 && u ? "%.3g%s" : "%.4g%s", v, units[u]);
 }
 
+/* Docker's units.HumanDuration: "Less than a second", "5 seconds", "About an hour"... */
+void cli_human_duration(int64_t d, char *buf, size_t size)
+{
+	int64_t m = d / 60, h = d / 3600;
+
+	if (d < 1)
+		snprintf(buf, size, "Less than a second");
+	else if (d == 1)
+		snprintf(buf, size, "1 second");
+	else if (d < 60)
+		snprintf(buf, size, "%lld seconds", (long long)d);
+	else if (m == 1)
+		snprintf(buf, size, "About a minute");
+	else if (m < 60)
+		snprintf(buf, size, "%lld minutes", (long long)m);
+	else if (h == 1)
+		snprintf(buf, size, "About an hour");
+	else if (h < 48)
+		snprintf(buf, size, "%lld hours", (long long)h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, size, "%lld days", (long long)(h / 24));
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, size, "%lld weeks", (long long)(h / 24 / 7));
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, size, "%lld months", (long long)(h / 24 / 30));
+	else
+		snprintf(buf, size, "%lld years", (long long)(h / 24 / 365));
+}
+
 void cli_human_ago(int64_t then, char *buf, size_t size)
 {
-	int64_t d = (int64_t)time(NULL) - then;
-	static const struct {
-		int64_t secs;
-		const char *name;
-	} steps[] = { { 365 * 86400, "year" }, { 30 * 86400, "month" }, { 7 * 86400, "week" },
-		      { 86400, "day" },	       { 3600, "hour" },	{ 60, "minute" } };
+	char d[48];
 
 	if (then <= 0) {
 		snprintf(buf, size, "N/A");
 		return;
 	}
-	for (size_t i = 0; i < BERTH_ARRAY_SIZE(steps); i++) {
-		if (d >= 2 * steps[i].secs) {
-			snprintf(buf, size, "%lld %ss ago", (long long)(d / steps[i].secs),
-				 steps[i].name);
-			return;
-		}
-		if (d >= steps[i].secs) {
-			snprintf(buf, size, "%s %s ago", i == 4 ? "About an" : "1", steps[i].name);
-			return;
-		}
-	}
-	snprintf(buf, size, "Less than a minute ago");
+	cli_human_duration((int64_t)time(NULL) - then, d, sizeof(d));
+	snprintf(buf, size, "%s ago", d);
 }
 
 static int64_t parse_time(const char *rfc3339)

@@ -68,6 +68,25 @@ static void usage(FILE *f)
 		fprintf(f, "  %s\n", commands[i].usage);
 }
 
+int cli_each(int argc, char **argv, int first,
+	     int (*fn)(void *ctx, const char *arg, struct berth_error **err), void *ctx)
+{
+	int rc = 0;
+
+	for (int i = first; i < argc; i++) {
+		struct berth_error *err = NULL;
+
+		if (fn(ctx, argv[i], &err) < 0) {
+			fprintf(stderr, "berth: %s\n", err ? err->msg : "failed");
+			berth_error_free(err);
+			rc = 1;
+			continue;
+		}
+		puts(argv[i]);
+	}
+	return rc;
+}
+
 int cli_store(struct cli *g, struct berth_store **out, struct berth_error **err)
 {
 	const char *want = getenv("BERTH_STORAGE_DRIVER");

@@ -65,10 +65,8 @@ static void status_text(const struct berth_ctr *c, char *buf, size_t size)
 	char ago[64];
 
 	if (strcmp(s, BERTH_CTR_RUNNING) == 0 || strcmp(s, BERTH_CTR_PAUSED) == 0) {
-		cli_human_ago(unix_time(str(c->state, "StartedAt")), ago, sizeof(ago));
-		/* cli_human_ago says "N units ago": Docker says "Up N units". */
-		if (strlen(ago) > 4 && strcmp(ago + strlen(ago) - 4, " ago") == 0)
-			ago[strlen(ago) - 4] = '\0';
+		cli_human_duration((int64_t)time(NULL) - unix_time(str(c->state, "StartedAt")), ago,
+				   sizeof(ago));
 		snprintf(buf, size, "Up %s%s", ago, s[0] == 'p' ? " (Paused)" : "");
 	} else if (strcmp(s, BERTH_CTR_EXITED) == 0 || strcmp(s, BERTH_CTR_RESTARTING) == 0) {
 		cli_human_ago(unix_time(str(c->state, "FinishedAt")), ago, sizeof(ago));

@@ -10,6 +10,18 @@
 
 /* `berth rm [-f] [-v] CONTAINER...`: one line per removed container, as Docker. */
 
+struct rm_ctx {
+	struct berth_engine *e;
+	bool force, volumes;
+};
+
+static int rm_one(void *p, const char *ref, struct berth_error **err)
+{
+	struct rm_ctx *c = p;
+
+	return berth_ctr_remove(c->e, ref, c->force, c->volumes, err);
+}
+
 int cmd_rm(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -19,7 +31,7 @@ int cmd_rm(struct cli *g, int argc, char **argv, struct berth_error **err)
 	};
 	struct berth_engine *e;
 	bool force = false, volumes = false;
-	int c, rc = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+fv", opts, NULL)) != -1) {
 		if (c == 'f')
@@ -34,16 +46,7 @@ int cmd_rm(struct cli *g, int argc, char **argv, struct berth_error **err)
 		return berth_error_set(err, EINVAL, "\"berth rm\" requires at least 1 argument"), 1;
 	if (cli_engine(g, &e, err) < 0)
 		return 1;
-	for (int i = optind; i < argc; i++) {
-		struct berth_error *e1 = NULL;
+	struct rm_ctx ctx = { e, force, volumes };
 
-		if (berth_ctr_remove(e, argv[i], force, volumes, &e1) < 0) {
-			fprintf(stderr, "berth: %s\n", e1->msg);
-			berth_error_free(e1);
-			rc = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	return rc;
+	return cli_each(argc, argv, optind, rm_one, &ctx);
 }

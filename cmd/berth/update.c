@@ -85,6 +85,18 @@ static int flag(int c, struct berth_ctr_update_opts *o, struct berth_error **err
 	}
 }
 
+struct update_ctx {
+	struct berth_engine *e;
+	const struct berth_ctr_update_opts *o;
+};
+
+static int update_one(void *p, const char *ref, struct berth_error **err)
+{
+	struct update_ctx *c = p;
+
+	return berth_ctr_update(c->e, ref, c->o, err);
+}
+
 int cmd_update(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -102,7 +114,7 @@ int cmd_update(struct cli *g, int argc, char **argv, struct berth_error **err)
 	};
 	struct berth_ctr_update_opts o = { 0 };
 	struct berth_engine *e;
-	int c, rc = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+m:c:", opts, NULL)) != -1) {
 		if (c == '?')
@@ -124,16 +136,7 @@ int cmd_update(struct cli *g, int argc, char **argv, struct berth_error **err)
 		       1;
 	if (cli_engine(g, &e, err) < 0)
 		return 1;
-	for (int i = optind; i < argc; i++) {
-		struct berth_error *e1 = NULL;
+	struct update_ctx ctx = { e, &o };
 
-		if (berth_ctr_update(e, argv[i], &o, &e1) < 0) {
-			fprintf(stderr, "berth: %s\n", e1->msg);
-			berth_error_free(e1);
-			rc = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	return rc;
+	return cli_each(argc, argv, optind, update_one, &ctx);
 }

@@ -248,12 +248,24 @@ static int remove_one(struct berth_engine *e, const char *name, bool force,
 	return ret;
 }
 
+struct rm_ctx {
+	struct berth_engine *e;
+	bool force;
+};
+
+static int rm_one(void *p, const char *name, struct berth_error **err)
+{
+	struct rm_ctx *c = p;
+
+	return remove_one(c->e, name, c->force, err);
+}
+
 static int volume_rm(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
 	struct berth_engine *e;
 	bool force = false;
-	int c, rc = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
 		if (c != 'f')
@@ -266,18 +278,9 @@ static int volume_rm(struct cli *g, int argc, char **argv, struct berth_error **
 		       1;
 	if (cli_engine(g, &e, err) < 0)
 		return 1;
-	for (int i = optind; i < argc; i++) {
-		struct berth_error *e1 = NULL;
+	struct rm_ctx ctx = { e, force };
 
-		if (remove_one(e, argv[i], force, &e1) < 0) {
-			fprintf(stderr, "berth: %s\n", e1->msg);
-			berth_error_free(e1);
-			rc = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	return rc;
+	return cli_each(argc, argv, optind, rm_one, &ctx);
 }
 
 static bool confirm(bool all)

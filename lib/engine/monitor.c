@@ -16,6 +16,7 @@
 
 #include "engine/attach.h"
 #include "engine/monitor-internal.h"
+#include "engine/remove.h"
 #include "engine/rootfs.h"
 #include "util/fs.h"
 
@@ -207,7 +208,7 @@ static void finish(struct monitor *m)
 	mon_log_close(m->log);
 	m->log = NULL;
 	if (m->auto_remove) {
-		berth_ctr_remove_files(m->e, m->id, &err);
+		berth_ctr_remove_files_volumes(m->e, m->id, true, &err);
 		berth_error_free(err);
 	} else {
 		unlinkat(m->dirfd, "attach.sock", 0);

@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/ctr.h"
+#include "engine/volume.h"
+#include "util/json.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 
@@ -46,6 +49,64 @@ static void kill_and_wait(struct berth_engine *e, const char *id)
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 }
 
+/* The anonymous volumes a container record mounts (Docker's label says which). */
+static char **anonymous_volumes(struct berth_engine *e, const char *id)
+{
+	struct berth_ctr *c = NULL;
+	struct berth_error *err = NULL;
+	json_object *mounts;
+	char **names = calloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (names == NULL || berth_ctr_load(e, id, &c, &err) < 0 ||
+	    !json_object_object_get_ex(c->record, "Mounts", &mounts) ||
+	    !json_object_is_type(mounts, json_type_array))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		json_object *m = json_object_array_get_idx(mounts, i), *vol = NULL, *labels;
+		const char *type = NULL, *name = NULL;
+		char **grown;
+
+		if (berth_json_string(m, "Mounts", "Type", &type, &err) != 1 ||
+		    strcmp(type, "volume") != 0 ||
+		    berth_json_string(m, "Mounts", "Name", &name, &err) != 1 ||
+		    berth_volume_inspect(e, name, &vol, &err) < 0) {
+			berth_error_clear(&err);
+			continue;
+		}
+		if (json_object_object_get_ex(vol, "Labels", &labels) &&
+		    json_object_is_type(labels, json_type_object) &&
+		    json_object_object_get_ex(labels, "com.docker.volume.anonymous", NULL) &&
+		    (grown = realloc(names, (n + 2) * sizeof(char *))) != NULL) {
+			names = grown;
+			names[n++] = strdup(name);
+			names[n] = NULL;
+		}
+		json_object_put(vol);
+	}
+out:
+	berth_error_free(err);
+	berth_ctr_free(c);
+	return names;
+}
+
+int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool volumes,
+				   struct berth_error **err)
+{
+	char **anon = volumes ? anonymous_volumes(e, id) : NULL;
+	int ret = berth_ctr_remove_files(e, id, err);
+
+	/* after the record is gone, so the container no longer counts as a user */
+	for (char **p = anon; ret == 0 && p && *p; p++) {
+		struct berth_error *e2 = NULL;
+
+		berth_volume_remove(e, *p, &e2); /* in use by another container: it stays */
+		berth_error_free(e2);
+	}
+	berth_strv_free(anon);
+	return ret;
+}
+
 int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool volumes,
 		     struct berth_error **err)
 {
@@ -54,7 +115,6 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool v
 	struct berth_error *ignored = NULL;
 	bool was_active;
 
-	(void)volumes;
 	if (berth_ctr_lookup(e, ref, id, err) < 0 || berth_ctr_load(e, id, &c, err) < 0 ||
 	    berth_ctr_refresh(e, c, err) < 0) {
 		berth_ctr_free(c);
@@ -78,5 +138,5 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool v
 		return berth_error_ret(err);
 	berth_error_clear(err);
 	berth_error_free(ignored);
-	return berth_ctr_remove_files(e, id, err);
+	return berth_ctr_remove_files_volumes(e, id, volumes, err);
 }

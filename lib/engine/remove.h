@@ -17,6 +17,13 @@
 int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool volumes,
 		     struct berth_error **err);
 
+/*
+ * Remove a stopped container's files and, with @volumes, the anonymous
+ * volumes it was the last to use (`rm -v`, and `--rm` as Docker).
+ */
+int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool volumes,
+				   struct berth_error **err);
+
 /* The marker the monitor checks before restarting a container. */
 #define BERTH_CTR_REMOVING "removing"
 

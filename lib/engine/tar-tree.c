@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include "engine/tar-tree.h"
+#include "image/archive-tar.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -32,33 +33,15 @@ struct walk {
 	size_t n_links;
 };
 
+/* The image archives' tar writer (PAX, no padding of the last block) serves here too. */
 int berth_tar_open(int fd, struct archive **out, struct berth_error **err)
 {
-	struct archive *a = archive_write_new();
-
-	if (a == NULL)
-		return berth_error_set(err, ENOMEM, "out of memory");
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		berth_error_set(err, EIO, "write tar: %s", archive_error_string(a));
-		archive_write_free(a);
-		return -EIO;
-	}
-	*out = a;
-	return 0;
+	return tarw_open(fd, out, err);
 }
 
 int berth_tar_close(struct archive *a, bool ok, struct berth_error **err)
 {
-	int ret = 0;
-
-	if (a == NULL)
-		return 0;
-	if (ok && archive_write_close(a) != ARCHIVE_OK)
-		ret = berth_error_set(err, EIO, "write tar: %s", archive_error_string(a));
-	archive_write_free(a);
-	return ret;
+	return tarw_close(a, ok, err);
 }
 
 static int64_t owner(int64_t forced, int64_t id, int64_t add)

@@ -3,6 +3,9 @@
 #include "runtime/launch.h"
 
 #include <errno.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -185,8 +188,36 @@ void berth_launch_stage1(const struct berth_launch *l)
 	_exit(0);
 }
 
+/*
+ * A fresh network namespace has its loopback down; Docker's and podman's
+ * `--network none` bring it up, and programs expect 127.0.0.1 to work.
+ */
+static int loopback_up(const struct berth_spec *s, struct berth_error **err)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = 0;
+
+	if (!s->ns[BERTH_NS_NET].present || s->ns[BERTH_NS_NET].path != NULL)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return berth_error_errno(err, "loopback: socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		ret = berth_error_errno(err, "loopback: get flags");
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			ret = berth_error_errno(err, "loopback: bring up");
+	}
+	close(fd);
+	return ret;
+}
+
 static int set_names(const struct berth_spec *s, struct berth_error **err)
 {
+	if (loopback_up(s, err) < 0)
+		return berth_error_ret(err);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return berth_error_errno(err, "hostname: set '%s'", s->hostname);
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)

@@ -143,3 +143,19 @@ def test_bad_input_changes_nothing(engine, tmp_path):
     assert r.rc != 0 and not Path("/etc/pwned").exists(), r
     after = engine.ok("ps", "-a", "--no-trunc", "-q").out
     assert set(before.split()) <= set(after.split())
+
+
+def test_issue_headline_web_server(engine):
+    # `berth run -d --name web -v data:/data --memory 100m busybox httpd -f` works like docker run
+    engine.ok("run", "-d", "--name", "web", "-v", "data:/data", "--memory", "100m", IMAGE,
+              "httpd", "-f", "-h", "/data")
+    r = engine.ok("exec", "web", "sh", "-c",
+                  "echo hello > /data/index.html; wget -q -O - http://127.0.0.1/")
+    assert r.out == "hello\n"  # the loopback of --network none is up, as Docker's
+    assert engine.inspect("web")["HostConfig"]["Memory"] == 100 << 20
+    ps = engine.ok("ps").out.splitlines()
+    assert len(ps) == 2 and "web" in ps[1] and "Up " in ps[1]
+    engine.ok("stop", "-t", "1", "web")
+    assert engine.state("web")["Status"] == "exited"
+    engine.ok("start", "web")
+    assert engine.ok("exec", "web", "cat", "/data/index.html").out == "hello\n"

@@ -134,6 +134,8 @@ def test_tty(engine):
         if not sent and b"33 101" in out:
             os.write(fd, b"abc\r")
             sent = True
+    if time.time() >= end:
+        os.kill(pid, signal.SIGKILL)  # a stuck client must not hang the suite
     _, status = os.waitpid(pid, 0)
     text = out.decode(errors="replace")
     assert "/dev/pts/" in text, text
@@ -165,6 +167,8 @@ def test_tty_size_is_set_before_the_process_starts(engine):
             if not chunk:
                 break
             out += chunk
+    if time.time() >= end:
+        os.kill(pid, signal.SIGKILL)  # a stuck client must not hang the suite
     _, status = os.waitpid(pid, 0)
     assert out.decode(errors="replace").split() == ["27", "93"], out
     assert os.waitstatus_to_exitcode(status) == 0

@@ -94,8 +94,10 @@ runroot = "{t}/runroot"
         self("rm", "--all", "--force", "--time", "0", check=False)
         self("rmi", "--all", "--force", check=False)
         self("system", "reset", "--force", check=False)
-        if self.state.exists() and os.listdir(self.state):
-            problems.append(f"runtime state left in {self.state}: {os.listdir(self.state)}")
+        # container state only: berth-runc's compiled seccomp cache (.seccomp-cache) may stay
+        left = [n for n in os.listdir(self.state) if not n.startswith(".")] if self.state.exists() else []
+        if left:
+            problems.append(f"runtime state left in {self.state}: {left}")
         leaked = peers.unmount_all_under(str(self.top))
         if leaked:
             problems.append(f"mounts left under {self.top}: {leaked}")

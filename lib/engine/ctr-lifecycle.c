@@ -34,14 +34,6 @@ static int load_fresh(struct berth_engine *e, const char *id, struct berth_ctr *
 	return ret;
 }
 
-static bool is_up(const struct berth_ctr *c)
-{
-	const char *s = berth_ctr_status(c);
-
-	return strcmp(s, BERTH_CTR_RUNNING) == 0 || strcmp(s, BERTH_CTR_PAUSED) == 0 ||
-	       strcmp(s, BERTH_CTR_RESTARTING) == 0;
-}
-
 static int exit_code(const struct berth_ctr *c)
 {
 	json_object *v;
@@ -100,7 +92,7 @@ int berth_ctr_stop(struct berth_engine *e, const char *id, int timeout, struct b
 
 	if ((ret = load_fresh(e, id, &c, err)) < 0)
 		return ret;
-	if (!is_up(c))
+	if (!berth_ctr_active(c))
 		ret = 0;
 	else if (berth_ctr_monitor_alive(e, id)) {
 		ret = berth_attach_request(e, id, BERTH_ATTACH_STOP, timeout, err);
@@ -123,7 +115,7 @@ int berth_ctr_kill(struct berth_engine *e, const char *id, int sig, struct berth
 
 	if ((ret = load_fresh(e, id, &c, err)) < 0)
 		return ret;
-	if (!is_up(c))
+	if (!berth_ctr_active(c))
 		ret = berth_error_set(err, EBUSY, "container %.12s is not running", id);
 	else if (berth_ctr_monitor_alive(e, id))
 		ret = berth_attach_request(e, id, BERTH_ATTACH_KILL, sig, err);
@@ -182,7 +174,7 @@ static int wait_orphan(struct berth_engine *e, const char *id, struct berth_erro
 
 		if (ret < 0)
 			return ret;
-		if (!is_up(c) || berth_ctr_monitor_alive(e, id)) {
+		if (!berth_ctr_active(c) || berth_ctr_monitor_alive(e, id)) {
 			ret = exit_code(c);
 			berth_ctr_free(c);
 			return ret;
@@ -201,7 +193,7 @@ int berth_ctr_wait(struct berth_engine *e, const char *id, struct berth_error **
 	if ((ret = load_fresh(e, id, &c, err)) < 0)
 		return ret;
 	code = exit_code(c);
-	if (!is_up(c)) {
+	if (!berth_ctr_active(c)) {
 		berth_ctr_free(c);
 		return code;
 	}

@@ -41,12 +41,6 @@ bool berth_ctr_monitor_alive(struct berth_engine *e, const char *id)
 	return false;
 }
 
-static bool active(const char *status)
-{
-	return strcmp(status, BERTH_CTR_RUNNING) == 0 || strcmp(status, BERTH_CTR_PAUSED) == 0 ||
-	       strcmp(status, BERTH_CTR_RESTARTING) == 0;
-}
-
 /* The runtime's view of the init: running, paused, or gone. */
 static enum berth_status runtime_status(struct berth_engine *e, const char *id)
 {
@@ -70,7 +64,7 @@ int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c, struct berth_
 	enum berth_status rs;
 	char *now;
 
-	if (!active(berth_ctr_status(c)))
+	if (!berth_ctr_active(c))
 		return 0;
 	lock = try_lock(e, c->id);
 	if (lock < 0)
@@ -81,7 +75,7 @@ int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c, struct berth_
 	json_object_put(c->state);
 	c->state = json_object_get(fresh->state);
 	berth_ctr_free(fresh);
-	if (!active(berth_ctr_status(c)))
+	if (!berth_ctr_active(c))
 		return 0;
 	rs = runtime_status(e, c->id);
 	if (rs == BERTH_STATUS_RUNNING || rs == BERTH_STATUS_PAUSED) {

@@ -267,6 +267,15 @@ const char *berth_ctr_name(const struct berth_ctr *c)
 	return n[0] == '/' ? n + 1 : n;
 }
 
+/* A monitor (or a live init) is behind it: running, paused or restarting. */
+bool berth_ctr_active(const struct berth_ctr *c)
+{
+	const char *s = berth_ctr_status(c);
+
+	return strcmp(s, BERTH_CTR_RUNNING) == 0 || strcmp(s, BERTH_CTR_PAUSED) == 0 ||
+	       strcmp(s, BERTH_CTR_RESTARTING) == 0;
+}
+
 const char *berth_ctr_status(const struct berth_ctr *c)
 {
 	const char *s = str_of(c->state, "Status");

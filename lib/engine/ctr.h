@@ -85,6 +85,8 @@ int berth_ctr_dirfd(struct berth_engine *e, const char *id, struct berth_error *
 const char *berth_ctr_name(const struct berth_ctr *c); /* without the '/' */
 const char *berth_ctr_status(const struct berth_ctr *c);
 json_object *berth_ctr_hostconfig(const struct berth_ctr *c);
+/* Status running, paused or restarting. */
+bool berth_ctr_active(const struct berth_ctr *c);
 json_object *berth_ctr_config(const struct berth_ctr *c);
 pid_t berth_ctr_pid(const struct berth_ctr *c);
 

@@ -30,14 +30,6 @@ int berth_ctr_get(struct berth_engine *e, const char *ref, struct berth_ctr **ou
 	return 0;
 }
 
-bool berth_ctr_active(const struct berth_ctr *c)
-{
-	const char *s = berth_ctr_status(c);
-
-	return strcmp(s, BERTH_CTR_RUNNING) == 0 || strcmp(s, BERTH_CTR_PAUSED) == 0 ||
-	       strcmp(s, BERTH_CTR_RESTARTING) == 0;
-}
-
 int berth_ctr_require_running(const struct berth_ctr *c, bool paused_ok, struct berth_error **err)
 {
 	const char *s = berth_ctr_status(c);

@@ -18,9 +18,6 @@
 int berth_ctr_get(struct berth_engine *e, const char *ref, struct berth_ctr **out,
 		  struct berth_error **err);
 
-/* Running, paused or restarting: the container has (or is about to have) processes. */
-bool berth_ctr_active(const struct berth_ctr *c);
-
 /*
  * Docker's refusals for a container that must be running: EINVAL (HTTP 409 in
  * Docker) "container ID is not running"; a paused one "container ID is paused,

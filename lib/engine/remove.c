@@ -16,14 +16,6 @@
 #include "runtime/container.h"
 #include "util/cleanup.h"
 
-static bool active(const struct berth_ctr *c)
-{
-	const char *s = berth_ctr_status(c);
-
-	return strcmp(s, BERTH_CTR_RUNNING) == 0 || strcmp(s, BERTH_CTR_PAUSED) == 0 ||
-	       strcmp(s, BERTH_CTR_RESTARTING) == 0;
-}
-
 static void mark_removing(struct berth_engine *e, const char *id)
 {
 	cleanup_close int dfd = openat(e->ctrfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -120,7 +112,7 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool v
 		berth_ctr_free(c);
 		return berth_error_ret(err);
 	}
-	was_active = active(c);
+	was_active = berth_ctr_active(c);
 	berth_ctr_free(c);
 	if (was_active && !force)
 		return berth_error_set(err, EBUSY,

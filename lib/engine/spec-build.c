@@ -6,6 +6,17 @@
 
 #include "oci/spec-default.h"
 
+json_object *berth_spec_child(json_object *obj, const char *key)
+{
+	json_object *c = NULL;
+
+	if (json_object_object_get_ex(obj, key, &c) && json_object_is_type(c, json_type_object))
+		return c;
+	c = json_object_new_object();
+	json_object_object_add(obj, key, c);
+	return c;
+}
+
 int berth_spec_build(struct berth_spec_ctx *ctx, json_object **spec, struct berth_error **err)
 {
 	static int (*const parts[])(struct berth_spec_ctx *, json_object *,

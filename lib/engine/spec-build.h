@@ -35,6 +35,9 @@ struct berth_spec_ctx {
 /* Build the spec; the caller puts *spec. */
 int berth_spec_build(struct berth_spec_ctx *ctx, json_object **spec, struct berth_error **err);
 
+/* @obj's object @key, created empty if absent (shared by the parts). */
+json_object *berth_spec_child(json_object *obj, const char *key);
+
 /* The parts, applied in this order (spec-build.c); each file owns its HostConfig fields. */
 int berth_spec_apply_process(struct berth_spec_ctx *ctx, json_object *spec,
 			     struct berth_error **err);

@@ -135,6 +135,6 @@ int berth_sec_caps_apply(json_object *spec, uint64_t caps, struct berth_error **
 	json_object_object_add(c, "bounding", cap_array(caps));
 	json_object_object_add(c, "effective", cap_array(caps));
 	json_object_object_add(c, "permitted", cap_array(caps));
-	json_object_object_add(berth_sec_obj(spec, "process"), "capabilities", c);
+	json_object_object_add(berth_spec_child(spec, "process"), "capabilities", c);
 	return 0;
 }

@@ -241,8 +241,8 @@ static int cgroup_rules(json_object *hc, json_object *rules, struct berth_error 
 
 int berth_sec_devices(json_object *hc, bool privileged, json_object *spec, struct berth_error **err)
 {
-	json_object *linux_obj = berth_sec_obj(spec, "linux"), *arr = NULL;
-	json_object *res = berth_sec_obj(linux_obj, "resources");
+	json_object *linux_obj = berth_spec_child(spec, "linux"), *arr = NULL;
+	json_object *res = berth_spec_child(linux_obj, "resources");
 	struct dev_out o = { .devices = berth_sec_arr(linux_obj, "devices"), .access = "rwm" };
 	json_object *rules = json_object_new_array();
 

@@ -57,7 +57,7 @@ static void add_mount(json_object *spec, const char *src)
 /* process.args = [INIT_DEST, "--", args...]. */
 static void prefix_args(json_object *spec)
 {
-	json_object *process = berth_sec_obj(spec, "process");
+	json_object *process = berth_spec_child(spec, "process");
 	json_object *old = json_object_object_get(process, "args");
 	json_object *args = json_object_new_array();
 

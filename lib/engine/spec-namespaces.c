@@ -37,7 +37,7 @@ struct ns_state {
 
 static json_object *ns_array(json_object *spec)
 {
-	return berth_sec_arr(berth_sec_obj(spec, "linux"), "namespaces");
+	return berth_sec_arr(berth_spec_child(spec, "linux"), "namespaces");
 }
 
 /* Remove the namespace of @type; with @path, put it back joining @path. */
@@ -225,7 +225,7 @@ static bool same_ns(const char *a, const char *b)
 /* A new user namespace with the berth range, or the joined container's. */
 static int user_ns(struct ns_state *s, struct berth_error **err)
 {
-	json_object *linux_obj = berth_sec_obj(s->spec, "linux");
+	json_object *linux_obj = berth_spec_child(s->spec, "linux");
 	char path[64];
 
 	json_object_object_del(linux_obj, "uidMappings");

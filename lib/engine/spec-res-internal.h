@@ -17,7 +17,6 @@
 json_object *berth_spec_hostconfig(struct berth_spec_ctx *ctx);
 
 /* @obj's member @key as an object, created when absent. */
-json_object *berth_spec_child(json_object *obj, const char *key);
 
 /* Append a warning for the user (ctx->warnings_out may be NULL). */
 void berth_spec_warn(struct berth_spec_ctx *ctx, const char *fmt, ...)

@@ -30,17 +30,6 @@
 #define SYS_NODE_ONLINE "/sys/devices/system/node/online"
 #define CG_V1 "/sys/fs/cgroup/"
 
-json_object *berth_spec_child(json_object *obj, const char *key)
-{
-	json_object *c = NULL;
-
-	if (json_object_object_get_ex(obj, key, &c) && json_object_is_type(c, json_type_object))
-		return c;
-	c = json_object_new_object();
-	json_object_object_add(obj, key, c);
-	return c;
-}
-
 json_object *berth_spec_hostconfig(struct berth_spec_ctx *ctx)
 {
 	return berth_spec_child(ctx->create, HC);

@@ -155,11 +155,11 @@ static int seccomp(struct berth_spec_ctx *ctx, const struct berth_secopts *o, bo
 int berth_sec_opts_apply(struct berth_spec_ctx *ctx, const struct berth_secopts *o, bool privileged,
 			 uint64_t caps, json_object *spec, struct berth_error **err)
 {
-	json_object *process = berth_sec_obj(spec, "process");
+	json_object *process = berth_spec_child(spec, "process");
 
 	json_object_object_add(process, "noNewPrivileges",
 			       json_object_new_boolean(o->no_new_privs));
 	if (apparmor(o, privileged, process, err) < 0)
 		return berth_error_ret(err);
-	return seccomp(ctx, o, privileged, caps, berth_sec_obj(spec, "linux"), err);
+	return seccomp(ctx, o, privileged, caps, berth_spec_child(spec, "linux"), err);
 }

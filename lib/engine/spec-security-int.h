@@ -79,7 +79,6 @@ int berth_sec_sysctls(json_object *hc, json_object *spec, struct berth_error **e
 int berth_sec_init(json_object *hc, json_object *spec, struct berth_error **err);
 
 /* Helpers shared by the pieces (spec-security.c). */
-json_object *berth_sec_obj(json_object *parent, const char *key); /* get or create */
 json_object *berth_sec_arr(json_object *parent, const char *key); /* get or create */
 /* HostConfig string field: "" when absent; an error when not a string. */
 int berth_sec_str(json_object *hc, const char *key, const char **out, struct berth_error **err);

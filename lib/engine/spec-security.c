@@ -14,17 +14,6 @@
 #include "engine/spec-security-int.h"
 #include "util/json.h"
 
-json_object *berth_sec_obj(json_object *parent, const char *key)
-{
-	json_object *o = NULL;
-
-	if (json_object_object_get_ex(parent, key, &o) && json_object_is_type(o, json_type_object))
-		return o;
-	o = json_object_new_object();
-	json_object_object_add(parent, key, o);
-	return o;
-}
-
 json_object *berth_sec_arr(json_object *parent, const char *key)
 {
 	json_object *a = NULL;
@@ -56,7 +45,7 @@ static int oom_score(json_object *hc, json_object *spec, struct berth_error **er
 	if (ret < 0)
 		return berth_error_prefix(err, "--oom-score-adj: must be between -1000 and 1000");
 	if (ret > 0)
-		json_object_object_add(berth_sec_obj(spec, "process"), "oomScoreAdj",
+		json_object_object_add(berth_spec_child(spec, "process"), "oomScoreAdj",
 				       json_object_new_int((int)v));
 	return 0;
 }
@@ -91,7 +80,7 @@ static void mount_rw(json_object *spec, const char *dst)
  */
 static void unconfine_paths(json_object *spec, bool privileged)
 {
-	json_object *linux_obj = berth_sec_obj(spec, "linux");
+	json_object *linux_obj = berth_spec_child(spec, "linux");
 
 	json_object_object_del(linux_obj, "maskedPaths");
 	json_object_object_del(linux_obj, "readonlyPaths");

@@ -75,7 +75,7 @@ int berth_sec_sysctls(json_object *hc, json_object *spec, struct berth_error **e
 		return berth_error_ret(err);
 	if (map == NULL || json_object_object_length(map) == 0)
 		return 0;
-	out = berth_sec_obj(berth_sec_obj(spec, "linux"), "sysctl");
+	out = berth_spec_child(berth_spec_child(spec, "linux"), "sysctl");
 	json_object_object_foreach (map, key, val) {
 		if (check(key, json_object_get_string(val), net, ipc, err) < 0)
 			return berth_error_ret(err);

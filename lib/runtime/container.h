@@ -21,9 +21,20 @@ struct berth_create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	bool systemd_cgroup;
+	/*
+	 * Create and start in one call (`run`): the init goes on to exec as soon
+	 * as it is ready, without waiting for berth_container_start; the state
+	 * is recorded as running and the poststart hooks run (their failures
+	 * are warnings, in *start_warn when it is set).
+	 */
+	bool start;
+	struct berth_error **start_warn;
 };
 
-/* create: the init waits for `start` on the exec fifo.  *pid gets its pid. */
+/*
+ * create: the init waits for `start` on the exec fifo (unless @o->start).
+ * *pid gets its pid.
+ */
 int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct berth_error **err);
 
 /*

@@ -271,7 +271,9 @@ class Bench:
                 log(f"note: {engine}: detached container failed: {r.stderr.strip()[:300]}")
                 continue
             self.containers.append(engine)
-            time.sleep(2)  # let it settle (lazy page faults, the first status writes)
+            # past berth-monitor's idle re-exec (after 1 s of run) and settled (lazy page
+            # faults, the first status writes)
+            time.sleep(2)
             new = [p for p in self.procs_in(sub, comm) if p not in before]
             if len(new) != 1:
                 log(f"note: {engine}: found {len(new)} new {comm} processes, expected 1")

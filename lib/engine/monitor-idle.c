@@ -15,7 +15,8 @@
 #include "util/json.h"
 
 /*
- * Shedding the setup: once a run has started, the monitor re-executes its own
+ * Shedding the setup: once a run has lasted MON_IDLE_AFTER_MS (monitor-internal.h),
+ * the monitor re-executes its own
  * binary (/proc/self/exe: the very file it runs, even if replaced on disk
  * since) in idle mode.  Creating the container with the runtime library left
  * a fragmented heap and a deep stack behind; the new image starts from a fresh

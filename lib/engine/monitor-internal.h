@@ -69,6 +69,7 @@ struct monitor {
 	int64_t kill_at;    /* ms (monotonic) when stop escalates to SIGKILL; 0 */
 	int64_t restart_at; /* ms when a restarting container starts again; 0 */
 	int64_t started_ms; /* when this run started */
+	int64_t idle_at;    /* ms when the loop re-executes as the idle monitor; 0: never */
 	int64_t backoff_ms;
 	bool trim_due; /* give memory back before the loop next waits */
 };
@@ -132,7 +133,20 @@ int mon_resume(struct monitor *m);
 void mon_mem_init(void);
 void mon_trim_memory(void);
 
-/* monitor-idle.c: re-execute as the idle monitor; returns (memory trimmed) if it cannot. */
+/*
+ * monitor-idle.c: re-execute as the idle monitor; returns (memory trimmed) if it cannot.
+ *
+ * Only a run that lasts MON_IDLE_AFTER_MS is worth it.  The exec and the idle
+ * image's start cost 3-4 ms of CPU, and a monitor busy with them handles its
+ * container's exit that much later: a short container (`run --rm ... true`, a
+ * script's one-shot) pays it on its critical path and gains nothing, since its
+ * monitor is gone before the memory saved would matter.  Past a second the
+ * container is a long-running one whose monitor sits idle for its lifetime,
+ * and the cost is noise against it; a second of the larger setup image costs
+ * at most a few hundred kB for a second.  The serve loop does it (a poll
+ * deadline, monitor-loop.c), between events, where the state is consistent.
+ */
+#define MON_IDLE_AFTER_MS 1000
 void mon_idle_exec(struct monitor *m);
 
 #endif

@@ -34,9 +34,10 @@ static void reap(struct monitor *m)
 static __attribute__((hot)) int next_timeout(struct monitor *m, bool running, int64_t drain_until)
 {
 	int64_t now = mon_now_ms(), t = -1;
-	int64_t dl[3] = { m->kill_at, running ? drain_until : m->restart_at, 0 };
+	int64_t dl[3] = { m->kill_at, running ? drain_until : m->restart_at,
+			  running && !m->exited ? m->idle_at : 0 };
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (dl[i] > 0 && (t < 0 || dl[i] - now < t))
 			t = dl[i] > now ? dl[i] - now : 0;
 	return (int)t;
@@ -118,6 +119,10 @@ __attribute__((hot)) void mon_serve(struct monitor *m, bool running)
 
 		if (m->kill_at > 0 && mon_now_ms() >= m->kill_at)
 			mon_stop_escalate(m);
+		if (running && !m->exited && m->idle_at > 0 && mon_now_ms() >= m->idle_at) {
+			m->idle_at = 0;
+			mon_idle_exec(m); /* returns only if it could not */
+		}
 		n = fill(m, p);
 		timeout = next_timeout(m, running, drain_until);
 		/* about to wait with nothing to do: the rest is idle, trim now (monitor-mem.c) */

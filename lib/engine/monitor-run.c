@@ -89,6 +89,7 @@ int mon_start_run(struct monitor *m, struct berth_error **err)
 	m->init = pid;
 	m->exited = false;
 	m->started_ms = mon_now_ms();
+	m->idle_at = m->started_ms + MON_IDLE_AFTER_MS; /* a short run never re-executes */
 	m->st = (struct mon_state){
 		.status = BERTH_CTR_RUNNING,
 		.running = true,

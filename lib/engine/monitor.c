@@ -175,7 +175,6 @@ static void serve_runs(struct monitor *m)
 			berth_error_clear(&err);
 			return;
 		}
-		mon_idle_exec(m); /* returns only if it could not */
 	}
 }
 
@@ -190,8 +189,7 @@ static void life(struct monitor *m)
 		return;
 	}
 	report(m, 0, "");
-	mon_idle_exec(m); /* returns only if it could not */
-	serve_runs(m);
+	serve_runs(m); /* re-executes as the idle monitor if the run lasts (monitor-loop.c) */
 }
 
 static void finish(struct monitor *m)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The idle monitor: once its container started, berth-monitor re-executes itself (`--idle FD`,
-lib/engine/monitor-idle*.c) to shed the setup's heap and stack.  These tests check that the
+"""The idle monitor: once its container has run for a second (MON_IDLE_AFTER_MS), berth-monitor
+re-executes itself (`--idle FD`, lib/engine/monitor-idle*.c) to shed the setup's heap and stack;
+a container that ends sooner never pays for the exec.  These tests check that the
 process after the exec is the same monitor (same pid, the init's parent, monitor.lock still
 held, no fd leaked), that it stays small, and that everything the monitor does still works after
 it: output and logs, attach with stdin, stop, the restart policy (each restart re-executes
@@ -112,10 +113,27 @@ def test_idle_monitor_is_the_same_monitor(engine):
              what="monitor exit")
 
 
+def test_short_run_never_reexecs(engine):
+    # a run that ends before MON_IDLE_AFTER_MS is served by the first image to its end
+    engine.ok("run", "-d", "--name", "short", IMAGE, "sleep", "0.6")
+    mon = full_state(engine, "short")["MonitorPid"]
+    seen = []
+    end = time.time() + 10
+    while Path(f"/proc/{mon}").exists() and time.time() < end:
+        seen.append(is_idle(mon))
+        time.sleep(0.02)
+    assert len(seen) > 5 and not any(seen), seen
+    st = full_state(engine, "short")
+    assert st["Status"] == "exited" and st["ExitCode"] == 0, st
+
+
 def test_output_across_the_exec_is_complete(engine):
-    # output written while the monitor re-executes waits in the pipe: none is lost.  (Only
-    # stdout: the end of stderr flushes a partial stdout line as its own message, log.c.)
-    r = engine("run", IMAGE, "sh", "-c", "seq 1 20000; exit 5")
+    # output written while the monitor re-executes (after a second) waits in the pipe: none
+    # is lost.  (Only stdout: the end of stderr flushes a partial stdout line as its own
+    # message, log.c.)
+    r = engine("run", IMAGE, "sh", "-c",
+               "seq 1 10000; sleep 0.9; for i in 1 2 3 4 5 6 7 8 9 10; do "
+               "seq $((i*1000+9001)) $((i*1000+10000)); sleep 0.05; done; exit 5")
     assert r.rc == 5, r
     assert r.out == "".join(f"{i}\n" for i in range(1, 20001))
     cid = engine.ok("ps", "-aq", "--no-trunc").out.split()[0]
@@ -147,10 +165,11 @@ def test_attach_stdin_logs_after_idle(engine):
 
 
 def test_restart_policy_reexecs_each_run(engine):
+    # each run lasts past MON_IDLE_AFTER_MS: the monitor re-executes during each
     engine.ok("run", "-d", "--name", "rs", "--restart", "always", IMAGE, "sh", "-c",
-              "echo run; sleep 0.3; exit 3")
+              "echo run; sleep 1.3; exit 3")
     mon = full_state(engine, "rs")["MonitorPid"]
-    wait_for(lambda: full_state(engine, "rs")["RestartCount"] >= 3, what="three restarts")
+    wait_for(lambda: full_state(engine, "rs")["RestartCount"] >= 2, what="two restarts")
     st = full_state(engine, "rs")
     assert st["MonitorPid"] in (mon, 0), st  # the same monitor throughout (0 while restarting)
     assert is_idle(mon)
@@ -174,7 +193,7 @@ def test_idle_again_after_a_restart(engine):
     wait_for(lambda: full_state(engine, "r1")["RestartCount"] == 1
              and full_state(engine, "r1")["Status"] == "running", what="the restart")
     assert full_state(engine, "r1")["MonitorPid"] == mon
-    assert is_idle(mon)
+    wait_for(lambda: is_idle(mon), what="the re-exec of the restarted run")
     if not sanitized(mon):
         time.sleep(1)
         pss = pss_kb(mon)
@@ -185,9 +204,9 @@ def test_idle_again_after_a_restart(engine):
 
 
 def test_rm_after_idle(engine):
-    engine.ok("run", "-d", "--rm", "--name", "gone", IMAGE, "sh", "-c", "sleep 0.5; exit 2")
+    engine.ok("run", "-d", "--rm", "--name", "gone", IMAGE, "sh", "-c", "sleep 1.5; exit 2")
     mon = full_state(engine, "gone")["MonitorPid"]
-    wait_for(lambda: is_idle(mon) or engine("inspect", "gone").rc != 0, what="re-exec")
+    wait_for(lambda: is_idle(mon), what="re-exec")
     wait_for(lambda: engine("inspect", "gone").rc != 0, what="--rm removal")
     assert engine.ok("ps", "-aq").out == ""
 
@@ -198,7 +217,7 @@ def test_no_reexec_fallback_still_works(engine):
     try:
         engine.ok("run", "-d", "--name", "nr", IMAGE, "sleep", "300")
         mon = full_state(engine, "nr")["MonitorPid"]
-        time.sleep(0.3)
+        time.sleep(1.5)  # past MON_IDLE_AFTER_MS
         assert not is_idle(mon)
         engine.ok("stop", "-t", "1", "nr")
         assert full_state(engine, "nr")["ExitCode"] == 137

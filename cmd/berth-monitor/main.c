@@ -8,10 +8,11 @@
 #include "engine/monitor.h"
 
 /*
- * berth-monitor [--root DIR] [--config FILE] ID: spawned by `berth` (start,
- * run, restart) with fd 3 the status pipe and fd 4 an attach socket (or
- * /dev/null).  With --idle FD it is the same monitor re-executed once its
- * container started (FD: its saved state).  Everything is in
+ * berth-monitor [--root DIR] [--config FILE] ID: the monitor, with fd 3 the
+ * status pipe and fd 4 an attach socket (or /dev/null).  `berth` (start, run,
+ * restart) forks the same body without executing this (lib/engine/start.c);
+ * it runs this file as the idle image, `--idle FD`: the same monitor
+ * re-executed once its run lasted (FD: its saved state).  Everything is in
  * lib/engine/monitor*.c.
  */
 int main(int argc, char **argv)
@@ -40,5 +41,5 @@ int main(int argc, char **argv)
 	}
 	if (idle > 2)
 		return berth_monitor_idle_main(root, conf, id, idle);
-	return berth_monitor_main(root, conf, id, 3, 4);
+	return berth_monitor_main("/proc/self/exe", root, conf, id, 3, 4);
 }

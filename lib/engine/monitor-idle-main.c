@@ -116,6 +116,7 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struc
 		*log_len = h.log_len;
 	}
 	*m = h.m;
+	m->exe = "/proc/self/exe"; /* berth-monitor now: the next run re-executes as itself */
 	m->e = NULL;
 	m->log = NULL;
 	m->clients = NULL;

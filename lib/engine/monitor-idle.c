@@ -16,12 +16,14 @@
 
 /*
  * Shedding the setup: once a run has lasted MON_IDLE_AFTER_MS (monitor-internal.h),
- * the monitor re-executes its own
- * binary (/proc/self/exe: the very file it runs, even if replaced on disk
- * since) in idle mode.  Creating the container with the runtime library left
- * a fragmented heap and a deep stack behind; the new image starts from a fresh
- * heap and stack and has never touched the runtime library, so only what the
- * idle loop uses is resident.  The pid stays, so the init stays our child.
+ * the monitor re-executes in idle mode as the berth-monitor executable: the
+ * path `berth` resolved before forking it (start.c), or /proc/self/exe once
+ * it is berth-monitor (the very file it runs, even if replaced on disk
+ * since).  Creating the container with the runtime library (and, forked from
+ * `berth`, the client's heap) left a fragmented heap and a deep stack behind;
+ * the new image starts from a fresh heap and stack and has never touched the
+ * runtime library, so only what the idle loop uses is resident.  The pid
+ * stays, so the init stays our child.
  *
  * Crossing the exec: every fd the loop needs (monitor.lock — the same open
  * file description, so the flock holds —, the attach socket and clients, the
@@ -137,7 +139,7 @@ static void do_exec(struct monitor *m, int state_fd)
 
 	snprintf(fdarg, sizeof(fdarg), "%d", state_fd);
 	pass_fds(m, state_fd, true);
-	execve("/proc/self/exe", argv, environ);
+	execve(m->exe, argv, environ);
 	pass_fds(m, state_fd, false); /* failed: carry on in this process */
 }
 

@@ -13,9 +13,10 @@
  * each ending in NUL; none if they could not be read), then in_len bytes of
  * stdin not yet taken, then pend_len[0] and pend_len[1] bytes of unfinished
  * stdout and stderr lines (the log driver's), then n_clients times a mon_idle_client followed by
- * its qlen queued bytes.  Both sides are the same executable (/proc/self/exe), so the layout is
- * shared; magic and size catch anything else.  Pointers in m (engine, log, clients, in_buf,
- * st.status) mean nothing in the new image and are rebuilt.
+ * its qlen queued bytes.  Both sides are built from the same libberth.a (`berth`, whose fork
+ * is the first monitor, and the berth-monitor next to it; or berth-monitor on both sides), so
+ * the layout is shared; magic and size catch anything else.  Pointers in m (exe, engine, log,
+ * clients, in_buf, st.status) mean nothing in the new image and are rebuilt.
  */
 
 #define MON_IDLE_MAGIC 0x42694d53u /* "SMiB" */

@@ -35,6 +35,7 @@ struct mon_state {
 
 struct monitor {
 	struct berth_engine *e;
+	const char *exe; /* the berth-monitor executable, for the idle re-exec */
 	char id[BERTH_CTR_ID_LEN + 1];
 	int dirfd;
 	int lock_fd; /* monitor.lock, flocked */

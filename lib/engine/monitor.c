@@ -223,10 +223,11 @@ int mon_resume(struct monitor *m)
 	return 0;
 }
 
-int berth_monitor_main(const char *root, const char *conf_path, const char *id, int status_fd,
-		       int attach_fd)
+int berth_monitor_main(const char *exe, const char *root, const char *conf_path, const char *id,
+		       int status_fd, int attach_fd)
 {
 	struct monitor m = {
+		.exe = exe,
 		.dirfd = -1,
 		.lock_fd = -1,
 		.listen_fd = -1,

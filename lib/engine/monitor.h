@@ -11,7 +11,9 @@
  * is the container's parent and subreaper, holds monitor.lock, owns the
  * container's stdio (log driver, attach clients, pty), records ExitCode,
  * FinishedAt and OOMKilled, applies the restart policy and removes --rm
- * containers.  Protocol and life cycle: docs/containers.md.
+ * containers.  Protocol and life cycle: docs/containers.md.  `berth` forks
+ * it and runs its body with no exec (start.c); a run that lasts has it
+ * re-execute as the berth-monitor executable's idle image.
  */
 
 /*
@@ -23,12 +25,22 @@
 int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd,
 		    struct berth_error **err);
 
-/* The monitor's body: returns its exit status. */
-int berth_monitor_main(const char *root, const char *conf_path, const char *id, int status_fd,
-		       int attach_fd);
+/*
+ * The monitor's body: returns its exit status.  @exe is the berth-monitor
+ * executable it re-executes as once a run lasts (idle mode, below).
+ */
+int berth_monitor_main(const char *exe, const char *root, const char *conf_path, const char *id,
+		       int status_fd, int attach_fd);
 
 /*
- * The same monitor after its re-exec once the container started (idle mode,
+ * In a monitor forked from `berth` without an exec (start.c): name it
+ * berth-monitor (comm) and make its command line "berth-monitor --root ROOT
+ * ID" (as much as fits over the client's argument strings).
+ */
+void berth_monitor_set_title(const char *root, const char *id);
+
+/*
+ * The same monitor after its re-exec once the run lasted (idle mode,
  * `berth-monitor --idle FD`): @state_fd holds what monitor-idle.c saved.
  */
 int berth_monitor_idle_main(const char *root, const char *conf_path, const char *id, int state_fd);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,20 @@
 #include "util/cleanup.h"
 
 /*
- * berth_ctr_start: spawn the container's monitor, detached (its own session,
+ * berth_ctr_start: fork the container's monitor, detached (its own session,
  * reparented at once by a double fork), with exactly fds 0-2 on /dev/null,
  * 3 the status pipe and 4 the attach socket; then wait for its report.
+ *
+ * The grandchild runs the monitor's body (berth_monitor_main) as it is, with
+ * no exec: loading berth-monitor and opening its libraries again cost more
+ * than a millisecond on the path of every start.  What it has of the client
+ * is dealt with here: fds (close_range; the store's flock fds with them),
+ * signal handlers and mask (reset as an exec would), stdio buffers (flushed
+ * before the fork, never flushed again: _exit), atexit handlers (_exit), the
+ * command line (rewritten, berth_monitor_set_title).  The heap it shares
+ * with the client is shed with the rest of the setup image when a run lasts
+ * and the monitor re-executes as the idle berth-monitor, whose path is
+ * resolved here, before the fork.
  */
 
 #define MONITOR_NAME "berth-monitor"
@@ -44,8 +56,16 @@ static int monitor_path(char *out, size_t size, struct berth_error **err)
 	return 0;
 }
 
-/* In the grandchild: only async-signal-safe calls from here to execv. */
-static void exec_monitor(const char *path, char *const argv[], int status_w, int attach_fd)
+/* What the grandchild needs: copies, since the title overwrites the client's argv. */
+struct spawn_args {
+	char exe[PATH_MAX];
+	char root[PATH_MAX];
+	char conf[PATH_MAX];
+	char id[BERTH_CTR_ID_LEN + 1];
+	int status_w, attach_fd;
+};
+
+static void arrange_fds(int status_w, int attach_fd)
 {
 	int nul = open("/dev/null", O_RDWR);
 	int s = fcntl(status_w, F_DUPFD, 10);
@@ -62,18 +82,39 @@ static void exec_monitor(const char *path, char *const argv[], int status_w, int
 	else
 		dup2(nul, 4);
 	syscall(SYS_close_range, 5, ~0U, 0);
-	execv(path, argv);
-	if (write(3, "err 2 cannot execute the monitor", 32) < 0)
-		_exit(127);
-	_exit(127);
 }
 
-static int spawn(const char *path, char *const argv[], int status_w, int attach_fd,
-		 struct berth_error **err)
+/* As an exec would leave them: handlers back to the default (ignored stays ignored). */
+static void reset_signals(void)
 {
-	pid_t pid = fork();
+	struct sigaction old, dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_DFL &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static _Noreturn void run_monitor(const struct spawn_args *a)
+{
+	arrange_fds(a->status_w, a->attach_fd);
+	reset_signals();
+	berth_monitor_set_title(a->root, a->id);
+	_exit(
+	    berth_monitor_main(a->exe, a->root, a->conf[0] != '\0' ? a->conf : NULL, a->id, 3, 4));
+}
+
+static int spawn(const struct spawn_args *a, struct berth_error **err)
+{
+	pid_t pid;
 	int status;
 
+	fflush(NULL); /* nothing buffered may be written twice */
+	pid = fork();
 	if (pid < 0)
 		return berth_error_errno(err, "fork");
 	if (pid == 0) {
@@ -81,7 +122,7 @@ static int spawn(const char *path, char *const argv[], int status_w, int attach_
 			_exit(1);
 		pid = fork();
 		if (pid == 0)
-			exec_monitor(path, argv, status_w, attach_fd);
+			run_monitor(a);
 		_exit(pid < 0 ? 1 : 0);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -117,27 +158,24 @@ static int read_report(int fd, const char *id, struct berth_error **err)
 
 int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd, struct berth_error **err)
 {
-	char path[PATH_MAX], idbuf[BERTH_CTR_ID_LEN + 1];
-	char *argv[8];
-	int argc = 0, p[2], ret;
+	cleanup_free struct spawn_args *a = NULL;
+	int p[2], ret;
 
 	if (berth_ctr_monitor_alive(e, id))
 		return berth_error_set(err, EALREADY, "container %.12s is already running", id);
-	if ((ret = monitor_path(path, sizeof(path), err)) < 0)
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	if ((ret = monitor_path(a->exe, sizeof(a->exe), err)) < 0)
 		return ret;
-	snprintf(idbuf, sizeof(idbuf), "%s", id);
-	argv[argc++] = (char *)MONITOR_NAME;
-	argv[argc++] = (char *)"--root";
-	argv[argc++] = e->root;
-	if (e->conf_path != NULL) {
-		argv[argc++] = (char *)"--config";
-		argv[argc++] = (char *)e->conf_path;
-	}
-	argv[argc++] = idbuf;
-	argv[argc] = NULL;
+	snprintf(a->root, sizeof(a->root), "%s", e->root);
+	if (e->conf_path != NULL)
+		snprintf(a->conf, sizeof(a->conf), "%s", e->conf_path);
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	a->attach_fd = attach_fd;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error_errno(err, "pipe");
-	ret = spawn(path, argv, p[1], attach_fd, err);
+	a->status_w = p[1];
+	ret = spawn(a, err);
 	close(p[1]);
 	if (ret == 0)
 		ret = read_report(p[0], id, err);

@@ -478,6 +478,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 			.created = berth_now_rfc3339(),
 			.owner = geteuid(),
 			.annotations = c.spec->annotations,
+			.poststop = (int)c.spec->hooks.n[BERTH_HOOK_POSTSTOP],
 		};
 		ret = make_fifo(&c, err);
 	}

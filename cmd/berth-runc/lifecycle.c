@@ -88,18 +88,6 @@ int cmd_create(struct cli *g, int argc, char **argv, struct berth_error **err)
 	return 0;
 }
 
-/* Undo a run whose start failed; its own errors matter less than the first. */
-static void abandon(const struct berth_create_opts *o, int console)
-{
-	struct berth_error *e = NULL, *w = NULL;
-
-	if (console >= 0)
-		close(console);
-	berth_container_delete(o->root, o->id, true, &w, &e);
-	berth_error_free(e);
-	berth_error_free(w);
-}
-
 int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err)
 {
 	struct berth_create_opts o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup };
@@ -114,12 +102,11 @@ int cmd_run(struct cli *g, int argc, char **argv, struct berth_error **err)
 	/* A terminal in the foreground without a socket: we hold the master ourselves. */
 	if (!detach && o.console_socket == NULL)
 		o.console_fd = &console;
+	/* Created and started in one call: the init execs as soon as it is ready. */
+	o.start = true;
+	o.start_warn = &warn;
 	if (berth_container_create(&o, &pid, err) < 0)
 		return 1;
-	if (berth_container_start(o.root, o.id, &warn, err) < 0) {
-		abandon(&o, console);
-		return 1;
-	}
 	cli_warn(g, warn);
 	if (detach)
 		return 0;

@@ -141,14 +141,21 @@ static int rmdir_retry(int dirfd, const char *name)
 	return -EBUSY;
 }
 
-/* Remove @name below @dirfd with its sub-cgroups; cgroupfs files go with their directory. */
+/*
+ * Remove @name below @dirfd with its sub-cgroups; cgroupfs files go with their
+ * directory.  The usual cgroup has no sub-cgroup and no task left: one rmdir
+ * does it, and the directory is only read when that fails.
+ */
 static int remove_tree(int parent, const char *name, int depth)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int fd;
 	DIR *dir;
 	struct dirent *e;
 	int ret = 0;
 
+	if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	dir = fdopendir(fd);

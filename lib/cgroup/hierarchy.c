@@ -166,14 +166,18 @@ static bool list_has(const char *list, const char *name, size_t len)
 	return false;
 }
 
-/* The caller's cgroup in the hierarchy with @ctrls ("" for v2); "/" when not listed. */
-static char *own_cgroup(const char *ctrls)
+/*
+ * The caller's cgroup in the hierarchy with @ctrls ("" for v2) in @self (the
+ * text of /proc/self/cgroup, or NULL when unreadable); "/" when not listed.
+ */
+static char *own_cgroup(const char *self, const char *ctrls)
 {
-	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
+	cleanup_free char *copy = strdup(self ? self : "");
+	char *rest = copy, *line;
 
-	while (f != NULL && getline(&line, &cap, f) > 0) {
+	if (copy == NULL)
+		return NULL;
+	while ((line = strsep(&rest, "\n")) != NULL) {
 		char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
 		bool match;
 
@@ -181,7 +185,6 @@ static char *own_cgroup(const char *ctrls)
 			continue;
 		*c++ = '\0';
 		*p++ = '\0';
-		p[strcspn(p, "\n")] = '\0';
 		if (*ctrls == '\0')
 			match = strcmp(line, "0") == 0 && *c == '\0';
 		else
@@ -245,10 +248,11 @@ int berth_cg_resolve_path(const char *cgroups_path, const char *id, const char *
 	return 0;
 }
 
+/* @self: the caller's /proc/self/cgroup text (NULL: unreadable, or not needed). */
 static int set_dir(struct berth_cg_dir *d, const char *cgroups_path, const char *id,
-		   struct berth_error **err)
+		   const char *self, struct berth_error **err)
 {
-	cleanup_free char *own = own_cgroup(d->ctrls);
+	cleanup_free char *own = own_cgroup(self, d->ctrls);
 
 	if (own == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -261,16 +265,26 @@ static int set_dir(struct berth_cg_dir *d, const char *cgroups_path, const char 
 	return 0;
 }
 
-int berth_cg_discover(struct berth_cgroup *cg, const char *cgroups_path, const char *id,
-		      struct berth_error **err)
+/*
+ * /proc/self/cgroup, read once for every hierarchy, and only when a relative
+ * cgroupsPath needs the caller's own cgroups (NULL otherwise or unreadable:
+ * every hierarchy then counts as "/").
+ */
+static char *read_self(const char *cgroups_path)
 {
-	if (cg->mode != BERTH_CGROUP_V2 && discover_v1(cg, err) < 0)
-		return berth_error_ret(err);
-	for (size_t i = 0; i < cg->n_v1; i++)
-		if (set_dir(&cg->v1[i], cgroups_path, id, err) < 0)
-			return berth_error_ret(err);
-	if (cg->mode == BERTH_CGROUP_V1)
-		return 0;
+	struct berth_error *ignored = NULL;
+	char *text = NULL;
+
+	if (cgroups_path == NULL || *cgroups_path == '\0' || *cgroups_path == '/')
+		return NULL;
+	if (berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1u << 20, &text, NULL, &ignored) < 0)
+		berth_error_free(ignored);
+	return text;
+}
+
+static int discover_v2(struct berth_cgroup *cg, const char *cgroups_path, const char *id,
+		       const char *self, struct berth_error **err)
+{
 	cg->v2 = calloc(1, sizeof(*cg->v2));
 	if (cg->v2 == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -282,7 +296,23 @@ int berth_cg_discover(struct berth_cgroup *cg, const char *cgroups_path, const c
 		cg->v2->mount = NULL;
 	if (cg->v2->ctrls == NULL || cg->v2->mount == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	return set_dir(cg->v2, cgroups_path, id, err);
+	return set_dir(cg->v2, cgroups_path, id, self, err);
+}
+
+int berth_cg_discover(struct berth_cgroup *cg, const char *cgroups_path, const char *id,
+		      struct berth_error **err)
+{
+	cleanup_free char *self = NULL;
+
+	if (cg->mode != BERTH_CGROUP_V2 && discover_v1(cg, err) < 0)
+		return berth_error_ret(err);
+	self = read_self(cgroups_path);
+	for (size_t i = 0; i < cg->n_v1; i++)
+		if (set_dir(&cg->v1[i], cgroups_path, id, self, err) < 0)
+			return berth_error_ret(err);
+	if (cg->mode == BERTH_CGROUP_V1)
+		return 0;
+	return discover_v2(cg, cgroups_path, id, self, err);
 }
 
 struct berth_cg_dir *berth_cg_find_v1(struct berth_cgroup *cg, const char *controller)

@@ -45,7 +45,8 @@ struct creation {
 	char *rootfs;
 	int dirfd;
 	int sync[2];
-	int fifo;
+	int fifo; /* the init's end: exec.fifo, or with o->start the pipe's read end */
+	int go;	  /* with o->start: the pipe's write end, written once READY */
 	pid_t stage1, init;
 	bool done;
 };
@@ -104,6 +105,19 @@ static int load_config(struct creation *c, struct berth_error **err)
 
 static int make_fifo(struct creation *c, struct berth_error **err)
 {
+	int p[2];
+
+	/*
+	 * run: nobody calls `start`, so no exec.fifo in the state directory (its
+	 * absence means "running"); the init reads its byte from a pipe instead.
+	 */
+	if (c->o->start) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return berth_error_errno(err, "pipe");
+		c->fifo = p[0];
+		c->go = p[1];
+		return 0;
+	}
 	if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
 		return berth_error_errno(err, "mkfifo exec.fifo");
 	/* O_RDWR: the init holds it without blocking; `start` opens it to write. */
@@ -209,14 +223,20 @@ static int spawn(struct creation *c, struct berth_error **err)
 		l.cg_join = &c->join;
 	if (c->stage1 == 0) {
 		close(c->sync[0]);
+		/* The init must not hold the write end: EOF is its "creation failed". */
+		if (c->go >= 0)
+			close(c->go);
 		if (chdir(c->bundle) < 0)
 			_exit(1);
 		berth_launch_stage1(&l);
 	}
 	close(c->sync[1]);
 	c->sync[1] = -1;
-	close(c->fifo);
-	c->fifo = -1;
+	/* With o->start the read end stays open here until the byte is written: no SIGPIPE. */
+	if (c->go < 0) {
+		close(c->fifo);
+		c->fifo = -1;
+	}
 	berth_cgroup_join_close(&c->join);
 	return 0;
 }
@@ -351,6 +371,41 @@ static int record(struct creation *c, struct berth_error **err)
 	return berth_write_file_replace(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
 }
 
+/*
+ * o->start: the init is READY (every create step succeeded), let it exec now
+ * as `start` would; the state then records it running (no exec.fifo).
+ */
+static int release_init(struct creation *c, struct berth_error **err)
+{
+	ssize_t n;
+
+	do
+		n = write(c->go, "0", 1);
+	while (n < 0 && errno == EINTR);
+	close(c->go);
+	c->go = -1;
+	close(c->fifo);
+	c->fifo = -1;
+	if (n != 1)
+		return berth_error_errno(err, "container \"%s\": signal the init to start",
+					 c->o->id);
+	return 0;
+}
+
+/* o->start: the poststart hooks, whose failures are warnings (the container runs on). */
+static void poststart(struct creation *c)
+{
+	struct berth_error *dropped = NULL;
+	cleanup_free char *state = NULL;
+
+	if (c->spec->hooks.n[BERTH_HOOK_POSTSTART] == 0)
+		return;
+	state = state_json_string(c, BERTH_STATUS_RUNNING);
+	berth_hooks_run_kind_warn(&c->spec->hooks, BERTH_HOOK_POSTSTART, state,
+				  c->o->start_warn ? c->o->start_warn : &dropped);
+	berth_error_free(dropped);
+}
+
 static void undo(struct creation *c)
 {
 	struct berth_error *e = NULL;
@@ -390,6 +445,8 @@ static void release(struct creation *c)
 			close(c->sync[i]);
 	if (c->fifo >= 0)
 		close(c->fifo);
+	if (c->go >= 0)
+		close(c->go);
 	free(c->bundle);
 	free(c->rootfs);
 	free(c->st.created);
@@ -403,6 +460,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		.dirfd = -1,
 		.sync = { -1, -1 },
 		.fifo = -1,
+		.go = -1,
 		.stage1 = -1,
 		.init = -1,
 		.join = { .v2_dir = -1 },
@@ -420,6 +478,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 			.created = berth_now_rfc3339(),
 			.owner = geteuid(),
 			.annotations = c.spec->annotations,
+			.poststop = (int)c.spec->hooks.n[BERTH_HOOK_POSTSTOP],
 		};
 		ret = make_fifo(&c, err);
 	}
@@ -438,11 +497,15 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = release_stage1(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);
+	if (ret == 0 && o->start)
+		ret = release_init(&c, err);
 	if (ret == 0)
 		ret = record(&c, err);
 	if (ret == 0) {
 		c.done = true;
 		*pid = c.init;
+		if (o->start)
+			poststart(&c);
 	}
 	release(&c);
 	return ret;

@@ -134,6 +134,12 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 	return ret;
 }
 
+/* The recorded init still runs (never true of a pid <= 0: kill() would hit a group). */
+static bool init_alive(const struct berth_state *st)
+{
+	return st->pid > 0 && berth_proc_start_time(st->pid) == st->start_time;
+}
+
 /* Kill everything left in the cgroup and wait (briefly) for the init to go. */
 static int stop_all(struct berth_state *st, struct berth_cgroup *cg, struct berth_error **err)
 {
@@ -145,9 +151,9 @@ static int stop_all(struct berth_state *st, struct berth_cgroup *cg, struct bert
 		/* A frozen task dies only once thawed (v1 freezer). */
 		if (ret == 0 && berth_cgroup_frozen(cg) == 1)
 			ret = berth_cgroup_freeze(cg, false, err);
-	} else if (berth_proc_start_time(st->pid) == st->start_time)
+	} else if (init_alive(st))
 		kill(st->pid, SIGKILL);
-	for (int i = 0; i < 500 && berth_proc_start_time(st->pid) == st->start_time; i++) {
+	for (int i = 0; i < 500 && init_alive(st); i++) {
 		/* Our own child (run): reap it; otherwise its parent does. */
 		waitpid(st->pid, NULL, WNOHANG);
 		nanosleep(&ts, NULL);
@@ -169,9 +175,11 @@ static int destroy(const char *root, struct berth_state *st, struct berth_error 
 		goto out;
 	if (cg != NULL && (ret = berth_cgroup_destroy(cg, err)) < 0)
 		goto out;
-	if (load_spec(root, st->id, &spec, err) < 0)
+	/* The config only for its poststop hooks: not read when the state says there are none. */
+	if (st->poststop != 0 && load_spec(root, st->id, &spec, err) < 0)
 		berth_error_clear(err); /* no hooks to run without a config */
-	state = state_string(st, BERTH_STATUS_STOPPED);
+	if (spec != NULL)
+		state = state_string(st, BERTH_STATUS_STOPPED);
 	if ((ret = berth_state_remove(root, st->id, err)) < 0)
 		goto out;
 	if (spec != NULL)

@@ -125,6 +125,8 @@ int berth_state_save(int dirfd, const struct berth_state *st, struct berth_error
 	json_object_object_add(o, "startTime", json_object_new_uint64(st->start_time));
 	if (st->annotations != NULL)
 		json_object_object_add(o, "annotations", json_object_get(st->annotations));
+	if (st->poststop >= 0)
+		json_object_object_add(o, "poststop", json_object_new_int(st->poststop));
 	s = berth_json_dump(o);
 	json_object_put(o);
 	if (s == NULL)
@@ -155,6 +157,10 @@ static int load_fields(json_object *o, struct berth_state *st, struct berth_erro
 	st->owner = (uid_t)v;
 	if ((ret = berth_json_uint64(o, "state", "startTime", &st->start_time, err)) < 0)
 		return ret;
+	v = -1; /* absent: unknown, delete reads config.json to find out */
+	if ((ret = berth_json_int(o, "state", "poststop", 0, INT32_MAX, &v, err)) < 0)
+		return ret;
+	st->poststop = (int)v;
 	if (json_object_object_get_ex(o, "annotations", &st->annotations))
 		json_object_get(st->annotations);
 	if (st->id == NULL)

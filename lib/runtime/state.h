@@ -37,6 +37,12 @@ struct berth_state {
 	pid_t pid;
 	uint64_t start_time;	  /* of @pid, from /proc/<pid>/stat, against pid reuse */
 	json_object *annotations; /* owned */
+	/*
+	 * How many poststop hooks the kept config.json has (delete reads that
+	 * config only when there are some); -1: unknown (a state.json written
+	 * before the field existed).
+	 */
+	int poststop;
 };
 
 /* Container ids: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024 bytes, not "." / "..". */
@@ -48,6 +54,7 @@ int berth_state_dir_create(const char *root, const char *id, struct berth_error 
 /* Open an existing state directory; ENOENT names the container. */
 int berth_state_dir_open(const char *root, const char *id, struct berth_error **err);
 
+/* state.json in @dirfd; "poststop" is written only when st->poststop >= 0. */
 int berth_state_save(int dirfd, const struct berth_state *st, struct berth_error **err);
 int berth_state_load(const char *root, const char *id, struct berth_state **out,
 		     struct berth_error **err);

@@ -89,6 +89,29 @@ def test_run_detached(ctr):
     ctr.ok("delete", ctr.id)
 
 
+@pytest.mark.berth_only  # berth's `run` creates and starts in one call (berth_create_opts.start)
+def test_run_detached_starts_without_start_call(ctr):
+    hook_state = ctr.base / "poststart.json"
+    ctr.config["hooks"] = {"poststart": [
+        {"path": "/bin/sh", "args": ["sh", "-c", f'cat > "{hook_state}"']}]}
+    r = ctr.run(["sh", "-c", "echo started > /tmp/started; exec sleep 1000"], detach=True)
+    assert r.returncode == 0, r
+    # Running at once: no exec.fifo left for a `start` that nobody sends.
+    st = ctr.state()
+    assert st["status"] == "running"
+    assert sorted(os.listdir(ctr.root / ctr.id)) == ["config.json", "state.json"]
+    end = time.time() + 5
+    while not (ctr.rootfs / "tmp" / "started").exists() and time.time() < end:
+        time.sleep(0.05)
+    assert (ctr.rootfs / "tmp" / "started").read_text() == "started\n"
+    hook = json.loads(hook_state.read_text())
+    assert hook["status"] == "running" and hook["pid"] == st["pid"]
+    assert ctr.runtime("start", ctr.id).returncode != 0
+    ctr.ok("kill", ctr.id, "KILL")
+    ctr.wait_status("stopped")
+    ctr.ok("delete", ctr.id)
+
+
 def test_list_text_and_json(ctr):
     ctr.create(SLEEP)
     r = ctr.ok("list")

@@ -302,6 +302,58 @@ BERTH_TEST(cgroup_v1_destroy_leaves_nothing)
 	tcg_cleanup();
 }
 
+/*
+ * In a child placed in "own" in every hierarchy: a relative cgroupsPath lands
+ * below the caller's own cgroup in each one (all from one read of
+ * /proc/self/cgroup).  Returns the number of hierarchies that got it wrong.
+ */
+static int relative_in_own(void)
+{
+	static const char *const hier[] = { "cpu",     "cpuacct", "cpuset", "memory", "devices",
+					    "freezer", "blkio",	  "pids",   "unified" };
+	/* "berth-test-<pid>/rel": misplaced at the root, it is still below the test's parent. */
+	char rel[128], leaf[160];
+	struct berth_cgroup_opts o = { .cgroups_path = rel, .id = "t" };
+	struct berth_error *err = NULL;
+	struct berth_cgroup *cg = NULL;
+	struct stat st;
+	int bad = 0;
+
+	snprintf(rel, sizeof(rel), "%s", tcg_path("rel") + 1);
+	snprintf(leaf, sizeof(leaf), "own/%s", rel);
+	if (berth_cgroup_create(&o, NULL, 0, &cg, &err) < 0)
+		return 100;
+	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++)
+		if (stat(dir(hier[i], leaf), &st) < 0)
+			bad++;
+	if (berth_cgroup_destroy(cg, &err) < 0)
+		bad += 10;
+	berth_cgroup_free(cg);
+	return bad;
+}
+
+BERTH_TEST(cgroup_v1_relative_path_below_own_cgroup)
+{
+	struct berth_error *err = NULL;
+	struct berth_cgroup *own = make("own", NULL, 0);
+	pid_t pid;
+	int status;
+
+	tcg_need_hybrid();
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (berth_cgroup_enter(own, getpid(), &err) < 0)
+			_exit(101);
+		_exit(relative_in_own());
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_INT(WIFEXITED(status) ? WEXITSTATUS(status) : -1, ==, 0);
+	CHECK_OK(berth_cgroup_destroy(own, &err), &err);
+	berth_cgroup_free(own);
+	tcg_cleanup();
+}
+
 /* Touch 4 MiB (charged to the cgroup the child is in by then) and wait to be killed. */
 static int holder(void *arg)
 {

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "unit.h"
+#include "util/fs.h"
+
+/* state.json's "poststop" (how many poststop hooks; -1 when unknown) and delete's use of it. */
+
+static void save_load(int poststop, int want)
+{
+	char root[] = "/tmp/berth-state-XXXXXX";
+	struct berth_state st = { .id = "c1", .bundle = "/b", .poststop = poststop };
+	struct berth_state *back = NULL;
+	struct berth_error *err = NULL;
+	int dfd;
+
+	CHECK(mkdtemp(root) != NULL);
+	dfd = berth_state_dir_create(root, "c1", &err);
+	CHECK_OK(dfd, &err);
+	CHECK_OK(berth_state_save(dfd, &st, &err), &err);
+	close(dfd);
+	CHECK_OK(berth_state_load(root, "c1", &back, &err), &err);
+	CHECK_INT(back->poststop, ==, want);
+	CHECK_STR(back->bundle, "/b");
+	berth_state_free(back);
+	CHECK_OK(berth_state_remove(root, "c1", &err), &err);
+	rmdir(root);
+}
+
+BERTH_TEST(runtime_state_poststop_round_trip)
+{
+	save_load(0, 0);
+	save_load(2, 2);
+	/* Not known when saved: not written, read back as unknown. */
+	save_load(-1, -1);
+}
+
+BERTH_TEST(runtime_state_poststop_bad_value_refused)
+{
+	char root[] = "/tmp/berth-state-XXXXXX";
+	const char *bad =
+	    "{\"id\":\"c1\",\"pid\":0,\"owner\":0,\"startTime\":0,\"poststop\":\"x\"}";
+	struct berth_state *st = NULL;
+	struct berth_error *err = NULL;
+	int dfd;
+
+	CHECK(mkdtemp(root) != NULL);
+	dfd = berth_state_dir_create(root, "c1", &err);
+	CHECK_OK(dfd, &err);
+	CHECK_OK(berth_write_file_replace(dfd, "state.json", bad, strlen(bad), 0600, &err), &err);
+	close(dfd);
+	CHECK(berth_state_load(root, "c1", &st, &err) == -EINVAL);
+	CHECK(err != NULL && strstr(err->msg, "poststop") != NULL);
+	berth_error_free(err);
+	err = NULL;
+	CHECK_OK(berth_state_remove(root, "c1", &err), &err);
+	rmdir(root);
+}
+
+/*
+ * A stopped container (its init exited and was reaped, no cgroup) whose kept config.json has a
+ * poststop hook touching @marker; @field is the state's "poststop" member
+ * (or "" for a state written before it existed).  Returns whether delete ran
+ * the hook.
+ */
+static bool delete_runs_hook(const char *field)
+{
+	char root[] = "/tmp/berth-state-XXXXXX", marker[128], config[512], state[256];
+	struct berth_error *err = NULL, *warn = NULL;
+	bool ran;
+	pid_t gone = fork();
+	int dfd;
+
+	CHECK(gone >= 0);
+	if (gone == 0)
+		_exit(0);
+	CHECK(waitpid(gone, NULL, 0) == gone);
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(marker, sizeof(marker), "%s/ran", root);
+	snprintf(config, sizeof(config),
+		 "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+		 "\"hooks\":{\"poststop\":[{\"path\":\"/bin/sh\","
+		 "\"args\":[\"sh\",\"-c\",\"cat >/dev/null; touch %s\"]}]}}",
+		 marker);
+	snprintf(state, sizeof(state),
+		 "{\"id\":\"c1\",\"bundle\":\"/b\",\"pid\":%d,\"owner\":0,\"startTime\":1%s}",
+		 (int)gone, field);
+	dfd = berth_state_dir_create(root, "c1", &err);
+	CHECK_OK(dfd, &err);
+	CHECK_OK(berth_write_file_replace(dfd, "config.json", config, strlen(config), 0600, &err),
+		 &err);
+	CHECK_OK(berth_write_file_replace(dfd, "state.json", state, strlen(state), 0600, &err),
+		 &err);
+	close(dfd);
+	CHECK_OK(berth_container_delete(root, "c1", false, &warn, &err), &err);
+	CHECK(warn == NULL);
+	ran = access(marker, F_OK) == 0;
+	unlink(marker);
+	/* The state directory is gone either way. */
+	CHECK(rmdir(root) == 0);
+	return ran;
+}
+
+BERTH_TEST(runtime_delete_reads_config_only_for_poststop_hooks)
+{
+	CHECK(delete_runs_hook(",\"poststop\":1"));
+	/* The state says none: the config is not read (its hook here would run). */
+	CHECK(!delete_runs_hook(",\"poststop\":0"));
+	/* An older state.json without the field: the config is read as before. */
+	CHECK(delete_runs_hook(""));
+}

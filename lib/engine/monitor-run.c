@@ -44,6 +44,13 @@ static void delete_stale(struct monitor *m)
 	berth_error_free(err);
 }
 
+/*
+ * Without a terminal, create and start in one call (o.start): the init execs
+ * as soon as it is ready, not after the runtime's state write and our
+ * berth_container_start.  With one, the two steps stay apart so the sizes
+ * the attaching client sent first are applied before the process runs (a
+ * program reading its terminal's size at once sees the right one).
+ */
 static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **err)
 {
 	cleanup_free char *dir = berth_ctr_dir(m->e, m->id);
@@ -57,17 +64,21 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 	o.bundle = bundle;
 	if (m->tty)
 		o.console_fd = &m->console;
+	o.start = !m->tty;
+	o.start_warn = &warn;
 	if ((ret = mon_stdio_prepare(m, err)) < 0) {
 		mon_stdio_after_create(m);
 		return ret;
 	}
 	ret = berth_container_create(&o, pid, err);
 	mon_stdio_after_create(m);
-	if (ret < 0)
+	if (ret < 0 || o.start) {
+		berth_error_free(warn); /* poststart hook failures: the container runs on */
 		return ret;
+	}
 	mon_early_resize(m);
 	ret = berth_container_start(m->e->runtime, m->id, &warn, err);
-	berth_error_free(warn); /* poststart hook failures: the container runs on */
+	berth_error_free(warn);
 	if (ret < 0)
 		delete_stale(m);
 	return ret;

@@ -349,7 +349,7 @@ static bool is_rootfs_part(const char *name)
 }
 
 /* The record first (`ps -a` stops listing the container), then the rest but the rootfs parts. */
-static void remove_outside_rootfs(struct berth_engine *e, const char *id)
+void berth_ctr_remove_outside_rootfs(struct berth_engine *e, const char *id)
 {
 	cleanup_close int dfd = berth_ctr_dirfd(e, id, NULL);
 	struct dirent *de;
@@ -390,7 +390,7 @@ int berth_ctr_remove_files(struct berth_engine *e, const char *id, struct berth_
 	threaded =
 	    berth_ctr_rootfs_mounted(e, id) && pthread_create(&t, NULL, umount_job, &job) == 0;
 	if (threaded) {
-		remove_outside_rootfs(e, id);
+		berth_ctr_remove_outside_rootfs(e, id);
 		pthread_join(t, NULL);
 	} else {
 		umount_job(&job);

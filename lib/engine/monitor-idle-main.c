@@ -121,6 +121,9 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struc
 	m->log = NULL;
 	m->clients = NULL;
 	m->n_clients = 0;
+	m->unmount = NULL;
+	m->record = NULL;
+	m->deleting = false;
 	m->in_buf = NULL;
 	m->in_len = 0;
 	m->dirfd = m->status_fd = m->console = -1;

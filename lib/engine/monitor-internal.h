@@ -5,11 +5,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/types.h>
 
 #include "engine/ctr.h"
 #include "engine/engine.h"
 #include "engine/log.h"
+#include "engine/remove.h"
 #include "util/error.h"
 
 /* The monitor's parts (monitor*.c) share this; nothing else includes it. */
@@ -73,6 +75,12 @@ struct monitor {
 	int64_t idle_at;    /* ms when the loop re-executes as the idle monitor; 0: never */
 	int64_t backoff_ms;
 	bool trim_due; /* give memory back before the loop next waits */
+
+	/* --rm, once the last run ended (never across the idle exec) */
+	struct berth_ctr_unmount *unmount; /* the rootfs coming off since the init's end */
+	struct berth_ctr *record;	   /* the record and State last written, for the removal */
+	pthread_t delete_thread;	   /* the runtime's delete, while deleting */
+	bool deleting;
 };
 
 int64_t mon_now_ms(void);
@@ -80,6 +88,8 @@ int64_t mon_now_ms(void);
 /* monitor-state.c: State writes and the record's settings. */
 int mon_load_settings(struct monitor *m, struct berth_error **err);
 int mon_write_state(struct monitor *m, struct berth_error **err);
+/* The same, giving the caller the record and State as written in *@keep (caller frees). */
+int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);
 void mon_timestamp(char *buf, size_t size);
 
 /* monitor-log.c: the log driver (engine/log.h); errors are dropped, never fatal. */
@@ -121,6 +131,8 @@ void mon_stop_escalate(struct monitor *m);
 /* monitor-run.c: one run of the container, its end, and the restart policy. */
 int mon_start_run(struct monitor *m, struct berth_error **err);
 void mon_end_run(struct monitor *m);
+/* --rm (m->unmount set): the runtime's delete runs in a thread from mon_end_run to this join. */
+void mon_end_wait(struct monitor *m);
 bool mon_should_restart(struct monitor *m);
 
 /* monitor-loop.c: serve until the run ends (@running) or the restart delay passes. */

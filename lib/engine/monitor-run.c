@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,14 +134,47 @@ out:
 	return oom;
 }
 
+static void *delete_job(void *arg)
+{
+	delete_stale(arg);
+	return NULL;
+}
+
+/*
+ * What is left in the cgroup, the cgroup, the runtime state.  A --rm
+ * container's monitor has nothing else to do with them: their removal runs
+ * in a thread (signals blocked: they stay with the loop) while it records the
+ * end and removes the files; mon_end_wait joins it before the monitor exits.
+ */
+static void delete_runtime(struct monitor *m)
+{
+	sigset_t all, old;
+
+	if (m->unmount != NULL) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		m->deleting = pthread_create(&m->delete_thread, NULL, delete_job, m) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!m->deleting)
+		delete_stale(m);
+}
+
+void mon_end_wait(struct monitor *m)
+{
+	if (m->deleting)
+		pthread_join(m->delete_thread, NULL);
+	m->deleting = false;
+}
+
 /* The init was reaped and its output drained: record the end of the run. */
 void mon_end_run(struct monitor *m)
 {
 	int code = WIFSIGNALED(m->wait_status) ? 128 + WTERMSIG(m->wait_status)
 					       : WEXITSTATUS(m->wait_status);
 
-	m->st.oom_killed = oom_killed(m);
-	delete_stale(m); /* what is left in the cgroup, the cgroup, the runtime state */
+	m->st.oom_killed = oom_killed(m); /* before the delete: it reads the cgroup */
+	delete_runtime(m);
 	mon_stdio_close(m);
 	m->init = 0;
 	m->kill_at = 0;
@@ -155,8 +190,7 @@ bool mon_should_restart(struct monitor *m)
 {
 	bool yes;
 
-	/* an explicit stop, or `rm -f` under way */
-	if (m->no_restart || faccessat(m->dirfd, BERTH_CTR_REMOVING, F_OK, 0) == 0)
+	if (m->no_restart) /* an explicit stop */
 		return false;
 	if (strcmp(m->policy, "always") == 0 || strcmp(m->policy, "unless-stopped") == 0)
 		yes = true;
@@ -165,7 +199,8 @@ bool mon_should_restart(struct monitor *m)
 		      (m->max_retry == 0 || m->st.restart_count < m->max_retry);
 	else
 		yes = false;
-	if (!yes)
+	/* `rm -f` under way (checked only when the policy would restart) */
+	if (!yes || faccessat(m->dirfd, BERTH_CTR_REMOVING, F_OK, 0) == 0)
 		return false;
 	if (m->backoff_ms == 0 || mon_now_ms() - m->started_ms >= BACKOFF_RESET_MS)
 		m->backoff_ms = BACKOFF_FIRST_MS;

@@ -120,8 +120,8 @@ int mon_load_settings(struct monitor *m, struct berth_error **err)
 	return ret;
 }
 
-/* Load, set every State field the monitor owns, save atomically (ctr.c), free. */
-int mon_write_state(struct monitor *m, struct berth_error **err)
+/* Load, set every State field the monitor owns, save atomically (ctr.c), free or keep. */
+int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct berth_error **err)
 {
 	struct berth_ctr *c = NULL;
 	const struct mon_state *s = &m->st;
@@ -144,6 +144,14 @@ int mon_write_state(struct monitor *m, struct berth_error **err)
 	berth_ctr_state_set_int(c, "RestartCount", s->restart_count);
 	berth_ctr_state_set_int(c, "MonitorPid", s->running ? getpid() : 0);
 	ret = berth_ctr_save_state(m->e, c, err);
-	berth_ctr_free(c);
+	if (keep != NULL && ret == 0)
+		*keep = c;
+	else
+		berth_ctr_free(c);
 	return ret;
+}
+
+int mon_write_state(struct monitor *m, struct berth_error **err)
+{
+	return mon_write_state_keep(m, NULL, err);
 }

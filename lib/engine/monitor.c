@@ -142,6 +142,16 @@ static void broadcast_exit(struct monitor *m)
 	mon_broadcast(m, 0, BERTH_ATTACH_EXIT, &code, sizeof(code));
 }
 
+/*
+ * A --rm container that will not restart: its rootfs comes off from now, in
+ * a thread, while the end is recorded (finish() joins it before removing).
+ */
+static void begin_removal(struct monitor *m)
+{
+	if (m->auto_remove && strcmp(m->policy, "no") == 0 && m->unmount == NULL)
+		m->unmount = berth_ctr_unmount_begin(m->e, m->id);
+}
+
 /* Serves runs until the container is to stay down; one has just started. */
 static void serve_runs(struct monitor *m)
 {
@@ -155,10 +165,12 @@ static void serve_runs(struct monitor *m)
 			mon_stop_escalate(m);
 			waitpid(m->init, &m->wait_status, 0);
 		}
+		begin_removal(m);
 		mon_end_run(m);
 		if ((again = mon_should_restart(m)))
 			set_restarting(m);
-		mon_write_state(m, NULL);
+		/* --rm: the record as written is what the removal needs (read once) */
+		mon_write_state_keep(m, m->unmount != NULL && !again ? &m->record : NULL, NULL);
 		broadcast_exit(m);
 		if (!again)
 			return;
@@ -192,12 +204,31 @@ static void life(struct monitor *m)
 	serve_runs(m); /* re-executes as the idle monitor if the run lasts (monitor-loop.c) */
 }
 
+/* --rm: the files and anonymous volumes go, with the record as last written if there is one. */
+static void remove_container(struct monitor *m)
+{
+	struct berth_error *err = NULL;
+
+	if (m->record != NULL) {
+		berth_ctr_remove_loaded(m->e, m->record, m->unmount, true, &err);
+	} else {
+		/* an unmount that failed is tried again here */
+		berth_ctr_unmount_end(m->unmount, NULL);
+		berth_ctr_remove_files_volumes(m->e, m->id, true, &err);
+	}
+	m->unmount = NULL;
+	berth_error_free(err);
+	berth_ctr_free(m->record);
+	m->record = NULL;
+	mon_end_wait(m); /* the runtime's delete: nothing is left once the monitor is gone */
+}
+
 static void finish(struct monitor *m)
 {
 	struct berth_error *err = NULL;
 
 	mon_flush_clients(m, 5000);
-	/* --rm: unmounted while the files go (berth_ctr_remove_files) */
+	/* --rm: unmounted since the init's end (begin_removal) or while the files go */
 	if (!m->auto_remove && berth_ctr_rootfs_umount(m->e, m->id, &err) < 0) {
 		snprintf(m->st.error, sizeof(m->st.error), "%s", err->msg);
 		mon_write_state(m, NULL);
@@ -205,12 +236,10 @@ static void finish(struct monitor *m)
 	}
 	mon_log_close(m->log);
 	m->log = NULL;
-	if (m->auto_remove) {
-		berth_ctr_remove_files_volumes(m->e, m->id, true, &err);
-		berth_error_free(err);
-	} else {
+	if (m->auto_remove)
+		remove_container(m);
+	else
 		unlinkat(m->dirfd, "attach.sock", 0);
-	}
 	mon_close_clients(m);
 }
 

@@ -4,17 +4,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/ctr-internal.h"
 #include "engine/ctr.h"
+#include "engine/rootfs.h"
 #include "engine/volume.h"
-#include "util/json.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 static void mark_removing(struct berth_engine *e, const char *id)
 {
@@ -41,19 +46,17 @@ static void kill_and_wait(struct berth_engine *e, const char *id)
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 }
 
-/* The anonymous volumes a container record mounts (Docker's label says which). */
-static char **anonymous_volumes(struct berth_engine *e, const char *id)
+/* The anonymous volumes container record @record mounts (Docker's label says which). */
+static char **anonymous_volumes(struct berth_engine *e, json_object *record)
 {
-	struct berth_ctr *c = NULL;
 	struct berth_error *err = NULL;
 	json_object *mounts;
 	char **names = calloc(1, sizeof(char *));
 	size_t n = 0;
 
-	if (names == NULL || berth_ctr_load(e, id, &c, &err) < 0 ||
-	    !json_object_object_get_ex(c->record, "Mounts", &mounts) ||
+	if (names == NULL || !json_object_object_get_ex(record, "Mounts", &mounts) ||
 	    !json_object_is_type(mounts, json_type_array))
-		goto out;
+		return names;
 	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
 		json_object *m = json_object_array_get_idx(mounts, i), *vol = NULL, *labels;
 		const char *type = NULL, *name = NULL;
@@ -76,25 +79,112 @@ static char **anonymous_volumes(struct berth_engine *e, const char *id)
 		}
 		json_object_put(vol);
 	}
-out:
 	berth_error_free(err);
+	return names;
+}
+
+static char **anonymous_volumes_of(struct berth_engine *e, const char *id)
+{
+	struct berth_ctr *c = NULL;
+	char **names;
+
+	if (berth_ctr_load(e, id, &c, NULL) < 0)
+		return calloc(1, sizeof(char *));
+	names = anonymous_volumes(e, c->record);
 	berth_ctr_free(c);
 	return names;
 }
 
-int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool volumes,
-				   struct berth_error **err)
+/* After the record is gone, so the container no longer counts as a user. */
+static void remove_volumes(struct berth_engine *e, char **anon)
 {
-	char **anon = volumes ? anonymous_volumes(e, id) : NULL;
-	int ret = berth_ctr_remove_files(e, id, err);
-
-	/* after the record is gone, so the container no longer counts as a user */
-	for (char **p = anon; ret == 0 && p && *p; p++) {
+	for (char **p = anon; p && *p; p++) {
 		struct berth_error *e2 = NULL;
 
 		berth_volume_remove(e, *p, &e2); /* in use by another container: it stays */
 		berth_error_free(e2);
 	}
+}
+
+int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool volumes,
+				   struct berth_error **err)
+{
+	char **anon = volumes ? anonymous_volumes_of(e, id) : NULL;
+	int ret = berth_ctr_remove_files(e, id, err);
+
+	if (ret == 0)
+		remove_volumes(e, anon);
+	berth_strv_free(anon);
+	return ret;
+}
+
+struct berth_ctr_unmount {
+	struct berth_engine *e;
+	char id[BERTH_CTR_ID_LEN + 1];
+	pthread_t thread;
+	bool threaded;
+	int ret;
+	struct berth_error *err;
+};
+
+static void *unmount_job(void *arg)
+{
+	struct berth_ctr_unmount *u = arg;
+
+	u->ret = berth_ctr_rootfs_umount(u->e, u->id, &u->err);
+	return NULL;
+}
+
+struct berth_ctr_unmount *berth_ctr_unmount_begin(struct berth_engine *e, const char *id)
+{
+	struct berth_ctr_unmount *u = calloc(1, sizeof(*u));
+	sigset_t all, old;
+
+	if (u == NULL)
+		return NULL;
+	u->e = e;
+	snprintf(u->id, sizeof(u->id), "%s", id);
+	/* signals (SIGCHLD) stay with the thread that waits for them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	u->threaded = pthread_create(&u->thread, NULL, unmount_job, u) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!u->threaded)
+		unmount_job(u);
+	return u;
+}
+
+int berth_ctr_unmount_end(struct berth_ctr_unmount *u, struct berth_error **err)
+{
+	int ret;
+
+	if (u == NULL)
+		return 0;
+	if (u->threaded)
+		pthread_join(u->thread, NULL);
+	ret = u->ret;
+	if (ret < 0 && err != NULL && *err == NULL)
+		*err = u->err;
+	else
+		berth_error_free(u->err);
+	free(u);
+	return ret;
+}
+
+int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
+			    struct berth_ctr_unmount *u, bool volumes, struct berth_error **err)
+{
+	char **anon = volumes ? anonymous_volumes(e, c->record) : NULL;
+	int ret;
+
+	berth_ctr_release_name(e, berth_ctr_name(c), c->id);
+	/* while the unmount waits out its grace period */
+	berth_ctr_remove_outside_rootfs(e, c->id);
+	ret = u != NULL ? berth_ctr_unmount_end(u, err) : berth_ctr_rootfs_umount(e, c->id, err);
+	if (ret == 0 && berth_rm_rf_at(e->ctrfd, c->id) < 0 && errno != ENOENT)
+		ret = berth_error_errno(err, "remove container %s", c->id);
+	if (ret == 0)
+		remove_volumes(e, anon);
 	berth_strv_free(anon);
 	return ret;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "engine/ctr.h"
 #include "engine/engine.h"
 #include "util/error.h"
 
@@ -23,6 +24,27 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool v
  */
 int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool volumes,
 				   struct berth_error **err);
+
+/*
+ * A --rm container's monitor unmounts its root filesystem as soon as the
+ * init is reaped, in a thread, while it records the end (the unmount waits
+ * for an RCU grace period, 1 to 15 ms here): begin never fails (no thread:
+ * the unmount is done when it returns); end joins, frees @u and returns how
+ * the unmount went.
+ */
+struct berth_ctr_unmount;
+struct berth_ctr_unmount *berth_ctr_unmount_begin(struct berth_engine *e, const char *id);
+int berth_ctr_unmount_end(struct berth_ctr_unmount *u, struct berth_error **err);
+
+/*
+ * berth_ctr_remove_files_volumes for a stopped container whose record the
+ * caller has loaded already (@c: not read again; the caller frees it), its
+ * root filesystem being unmounted by @u (NULL: unmounted here): the other
+ * files go while the unmount finishes, then (unless it failed: its error,
+ * the rootfs parts stay for `rm -f`) the rest.  Frees @u.
+ */
+int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
+			    struct berth_ctr_unmount *u, bool volumes, struct berth_error **err);
 
 /* The marker the monitor checks before restarting a container. */
 #define BERTH_CTR_REMOVING "removing"

@@ -215,7 +215,7 @@ static void open_log(struct monitor *m)
 	struct berth_error *err = NULL;
 	struct berth_log *log;
 
-	if (mon_load_settings(m, &err) < 0)
+	if (mon_load_settings(m, NULL, &err) < 0)
 		berth_error_free(err); /* the run goes on unlogged rather than unmonitored */
 	log = m->log;
 	*m = saved;

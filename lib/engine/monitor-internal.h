@@ -76,17 +76,23 @@ struct monitor {
 	int64_t backoff_ms;
 	bool trim_due; /* give memory back before the loop next waits */
 
-	/* --rm, once the last run ended (never across the idle exec) */
-	struct berth_ctr_unmount *unmount; /* the rootfs coming off since the init's end */
-	struct berth_ctr *record;	   /* the record and State last written, for the removal */
-	pthread_t delete_thread;	   /* the runtime's delete, while deleting */
+	/*
+	 * The record as just read (setup: for the first mount) or written (a --rm
+	 * container's last State: for its removal), taken by that next user; and
+	 * a --rm container's rootfs coming off since the init's end.  NULL across
+	 * the idle exec.
+	 */
+	struct berth_ctr *record;
+	struct berth_ctr_unmount *unmount;
+	pthread_t delete_thread; /* the runtime's delete, while deleting */
 	bool deleting;
 };
 
 int64_t mon_now_ms(void);
 
 /* monitor-state.c: State writes and the record's settings. */
-int mon_load_settings(struct monitor *m, struct berth_error **err);
+/* The record's settings (and the record in *@keep, caller frees, if not NULL). */
+int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);
 int mon_write_state(struct monitor *m, struct berth_error **err);
 /* The same, giving the caller the record and State as written in *@keep (caller frees). */
 int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);

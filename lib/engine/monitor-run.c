@@ -24,12 +24,14 @@
 #define BACKOFF_MAX_MS 60000
 #define BACKOFF_RESET_MS 10000
 
+/* With the record setup read (the first run) or read now. */
 static int mount_root(struct monitor *m, struct berth_error **err)
 {
-	struct berth_ctr *c = NULL;
+	struct berth_ctr *c = m->record;
 	int ret;
 
-	if ((ret = berth_ctr_load(m->e, m->id, &c, err)) < 0)
+	m->record = NULL;
+	if (c == NULL && (ret = berth_ctr_load(m->e, m->id, &c, err)) < 0)
 		return ret;
 	ret = berth_ctr_mount(m->e, c, err);
 	berth_ctr_free(c);

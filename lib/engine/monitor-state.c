@@ -98,7 +98,7 @@ static void read_previous(struct monitor *m, struct berth_ctr *c)
 			 strcmp(status, BERTH_CTR_CREATED) == 0;
 }
 
-int mon_load_settings(struct monitor *m, struct berth_error **err)
+int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_error **err)
 {
 	struct berth_ctr *c = NULL;
 	json_object *cfg, *hc;
@@ -116,7 +116,10 @@ int mon_load_settings(struct monitor *m, struct berth_error **err)
 	read_stop(m, cfg);
 	read_previous(m, c);
 	ret = open_log(m, c, err);
-	berth_ctr_free(c);
+	if (keep != NULL && ret == 0)
+		*keep = c;
+	else
+		berth_ctr_free(c);
 	return ret;
 }
 

@@ -92,7 +92,7 @@ static int setup(struct monitor *m, const char *root, const char *conf_path, con
 	if (m->dirfd < 0)
 		return m->dirfd;
 	if ((ret = take_lock(m, err)) < 0 || (ret = mon_install_signals(m, err)) < 0 ||
-	    (ret = mon_load_settings(m, err)) < 0 || (ret = mon_listen(m, err)) < 0)
+	    (ret = mon_load_settings(m, &m->record, err)) < 0 || (ret = mon_listen(m, err)) < 0)
 		return ret;
 	return 0;
 }
@@ -275,6 +275,7 @@ int berth_monitor_main(const char *exe, const char *root, const char *conf_path,
 	if (setup(&m, root, conf_path, id, &err) < 0) {
 		report(&m, err->code, err->msg);
 		berth_error_free(err);
+		berth_ctr_free(m.record);
 		return 1;
 	}
 	life(&m);

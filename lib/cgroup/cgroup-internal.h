@@ -48,6 +48,13 @@ int berth_cg_write_rdma(struct berth_cg_dir *d, const struct berth_resources *r,
 int berth_cg_set(struct berth_cg_dir *d, const char *key, const char *file,
 		 struct berth_error **err, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/*
+ * berth_cg_set() through *@fd, @file opened on the first call (the caller
+ * closes it): for a file written many times in a row (devices.allow).
+ */
+int berth_cg_set_fd(struct berth_cg_dir *d, int *fd, const char *key, const char *file,
+		    struct berth_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 int berth_cg_read(struct berth_cg_dir *d, const char *file, char **out, struct berth_error **err);
 /* A number or "max" (UINT64_MAX); -errno without an error object (stats tolerate absence). */
 int berth_cg_read_u64(struct berth_cg_dir *d, const char *file, uint64_t *out);

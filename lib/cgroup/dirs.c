@@ -179,6 +179,13 @@ int berth_cg_rmdir(struct berth_cg_dir *d, struct berth_error **err)
 
 	if (d->full == NULL) /* path never resolved: nothing was made */
 		return 0;
+	if (d->fd >= 0) {
+		close(d->fd);
+		d->fd = -1;
+	}
+	/* No sub-cgroup and no task left (the usual case): gone in one step. */
+	if (unlinkat(AT_FDCWD, d->full, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
 	if ((parent = strdup(d->full)) == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	slash = strrchr(parent, '/');
@@ -186,10 +193,6 @@ int berth_cg_rmdir(struct berth_cg_dir *d, struct berth_error **err)
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return errno == ENOENT ? 0 : berth_error_errno(err, "open '%s'", parent);
-	if (d->fd >= 0) {
-		close(d->fd);
-		d->fd = -1;
-	}
 	ret = remove_tree(pfd, slash + 1, 0);
 	if (ret < 0)
 		return berth_error_set(err, -ret, "remove cgroup '%s': %s", d->full,

@@ -65,8 +65,10 @@ static int load_dir(json_object *o, const char *path, struct berth_cg_dir *d,
 		d->full = NULL;
 		return berth_error_set(err, ENOMEM, "out of memory");
 	}
-	/* The directory may be gone already (delete after a crash): opened lazily then. */
-	d->fd = open(d->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * Opened when first used (berth_cg_open_dir): delete needs no fd at all,
+	 * and the directory may be gone already (delete after a crash).
+	 */
 	return 0;
 }
 

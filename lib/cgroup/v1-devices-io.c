@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup/cgroup-internal.h"
 #include "util/cleanup.h"
@@ -141,50 +142,74 @@ static int apply_network(struct berth_cgroup *cg, const struct berth_resources *
 	return 0;
 }
 
+/* devices.deny and devices.allow, each opened once for all the rules. */
+struct dev_files {
+	struct berth_cg_dir *d;
+	int fd[2]; /* [allow] */
+};
+
+static int dev_set(struct dev_files *f, bool allow, struct berth_error **err, const char *val)
+{
+	return berth_cg_set_fd(f->d, &f->fd[allow], "devices",
+			       allow ? "devices.allow" : "devices.deny", err, "%s", val);
+}
+
 /* One rule in the devices.allow/deny syntax; type 'a' is written as 'a' only for "all". */
-static int write_rule(struct berth_cg_dir *d, const struct berth_res_device_rule *rule, char type,
+static int write_rule(struct dev_files *f, const struct berth_res_device_rule *rule, char type,
 		      struct berth_error **err)
 {
-	const char *file = rule->allow ? "devices.allow" : "devices.deny";
-	char major[24] = "*", minor[24] = "*";
+	char major[24] = "*", minor[24] = "*", val[80];
 
 	if (rule->major >= 0)
 		snprintf(major, sizeof(major), "%lld", (long long)rule->major);
 	if (rule->minor >= 0)
 		snprintf(minor, sizeof(minor), "%lld", (long long)rule->minor);
-	return berth_cg_set(d, "devices", file, err, "%c %s:%s %s", type, major, minor,
-			    rule->access);
+	snprintf(val, sizeof(val), "%c %s:%s %s", type, major, minor, rule->access);
+	return dev_set(f, rule->allow, err, val);
 }
 
-static int apply_devices(struct berth_cgroup *cg, const struct berth_resources *r,
-			 struct berth_error **err)
+static int write_rules(struct dev_files *f, const struct berth_resources *r,
+		       struct berth_error **err)
 {
-	struct berth_cg_dir *d;
-
-	if (!r->has_devices)
-		return 0;
-	if ((d = need(cg, "devices", "devices", err)) == NULL)
-		return -1;
 	/* Deny everything, then the rules in order: a later rule overrides an earlier one. */
-	if (berth_cg_set(d, "devices", "devices.deny", err, "a") < 0)
+	if (dev_set(f, false, err, "a") < 0)
 		return -1;
 	for (size_t i = 0; i < r->n_devices; i++) {
 		const struct berth_res_device_rule *rule = &r->devices[i];
 		bool all = rule->major < 0 && rule->minor < 0 && strcmp(rule->access, "rwm") == 0;
 		int ret;
 
+		/* The usual first rule, "deny all", was just written. */
+		if (i == 0 && rule->type == 'a' && all && !rule->allow)
+			continue;
 		if (rule->type == 'a' && all)
-			ret = berth_cg_set(
-			    d, "devices", rule->allow ? "devices.allow" : "devices.deny", err, "a");
+			ret = dev_set(f, rule->allow, err, "a");
 		else if (rule->type == 'a')
 			ret =
-			    write_rule(d, rule, 'c', err) < 0 ? -1 : write_rule(d, rule, 'b', err);
+			    write_rule(f, rule, 'c', err) < 0 ? -1 : write_rule(f, rule, 'b', err);
 		else
-			ret = write_rule(d, rule, rule->type, err);
+			ret = write_rule(f, rule, rule->type, err);
 		if (ret < 0)
 			return berth_error_prefix(err, "rule %zu", i);
 	}
 	return 0;
+}
+
+static int apply_devices(struct berth_cgroup *cg, const struct berth_resources *r,
+			 struct berth_error **err)
+{
+	struct dev_files f = { .fd = { -1, -1 } };
+	int ret;
+
+	if (!r->has_devices)
+		return 0;
+	if ((f.d = need(cg, "devices", "devices", err)) == NULL)
+		return -1;
+	ret = write_rules(&f, r, err);
+	for (int i = 0; i < 2; i++)
+		if (f.fd[i] >= 0)
+			close(f.fd[i]);
+	return ret;
 }
 
 static int apply_rdma(struct berth_cgroup *cg, const struct berth_resources *r,

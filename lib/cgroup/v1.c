@@ -219,8 +219,15 @@ static int v1_frozen(struct berth_cgroup *cg)
 	struct berth_error *err = NULL;
 	cleanup_free char *state = NULL;
 
-	if (d == NULL && cg->v2 != NULL)
+	if (d == NULL && cg->v2 != NULL) {
+		if (berth_cg_open_dir(cg->v2, &err) < 0) {
+			int ret = -err->code;
+
+			berth_error_free(err);
+			return ret;
+		}
 		return berth_cg_v2_frozen(cg->v2);
+	}
 	if (d == NULL)
 		return -ENOTSUP;
 	if (berth_cg_open_dir(d, &err) < 0 || berth_cg_read(d, "freezer.state", &state, &err) < 0) {

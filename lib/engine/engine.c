@@ -14,8 +14,10 @@
 
 static int open_subdir(int rootfd, const char *name, struct berth_error **err)
 {
-	int fd;
+	int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
+	if (fd >= 0 || errno != ENOENT) /* made once: open it before trying mkdir */
+		return fd >= 0 ? fd : berth_error_errno(err, "open %s", name);
 	if (mkdirat(rootfd, name, 0700) < 0 && errno != EEXIST)
 		return berth_error_errno(err, "mkdir %s", name);
 	fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -44,11 +46,14 @@ int berth_engine_open(const char *root, const char *conf_path, struct berth_engi
 		berth_error_set(err, ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (mkdir(root, 0711) < 0 && errno != EEXIST) {
-		berth_error_errno(err, "mkdir %s", root);
-		goto fail;
-	}
 	e->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (e->rootfd < 0 && errno == ENOENT) {
+		if (mkdir(root, 0711) < 0 && errno != EEXIST) {
+			berth_error_errno(err, "mkdir %s", root);
+			goto fail;
+		}
+		e->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (e->rootfd < 0) {
 		berth_error_errno(err, "open %s", root);
 		goto fail;

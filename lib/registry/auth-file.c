@@ -2,7 +2,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,36 +18,82 @@
 
 #define AUTH_MAX (1u << 20)
 
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 char *berth_base64_encode(const void *buf, size_t len)
 {
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
+	const unsigned char *p = buf;
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *o = out;
 
-	if (out != NULL)
-		EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = b64_alphabet[v >> 18];
+		*o++ = b64_alphabet[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? b64_alphabet[v & 63] : '=';
+	}
+	*o = '\0';
 	return out;
+}
+
+static int b64_value(char c)
+{
+	const char *p = c != '\0' ? strchr(b64_alphabet, c) : NULL;
+
+	return p != NULL ? (int)(p - b64_alphabet) : -1;
+}
+
+/* Decode one group of four characters (the last may end in one or two '='). */
+static int b64_group(const char *s, bool last, unsigned char *out)
+{
+	int pad = s[3] == '=' ? (s[2] == '=' ? 2 : 1) : 0;
+	uint32_t v = 0;
+
+	if (pad > 0 && !last)
+		return -1;
+	for (int i = 0; i < 4 - pad; i++) {
+		int x = b64_value(s[i]);
+
+		if (x < 0)
+			return -1;
+		v = v << 6 | (uint32_t)x;
+	}
+	v <<= 6 * pad;
+	out[0] = (unsigned char)(v >> 16);
+	out[1] = (unsigned char)(v >> 8);
+	out[2] = (unsigned char)v;
+	return 3 - pad;
 }
 
 char *berth_base64_decode(const char *s, size_t *len)
 {
-	size_t n = strlen(s), pad = 0;
+	size_t n = strlen(s), got = 0;
 	unsigned char *out;
-	int got;
 
 	if (n % 4 != 0)
 		return NULL;
 	out = malloc(n / 4 * 3 + 1);
 	if (out == NULL)
 		return NULL;
-	got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-	if (got < 0) {
-		free(out);
-		return NULL;
+	for (size_t i = 0; i < n; i += 4) {
+		int k = b64_group(s + i, i + 4 == n, out + got);
+
+		if (k < 0) {
+			free(out);
+			return NULL;
+		}
+		got += (size_t)k;
 	}
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
-		pad++;
-	*len = got - pad;
-	out[*len] = '\0';
+	*len = got;
+	out[got] = '\0';
 	return (char *)out;
 }
 

@@ -59,7 +59,7 @@ int berth_auth_login(const char *host, const char *user, const char *password,
 /* Remove the entry of @host; ENOENT when there was none. */
 int berth_auth_logout(const char *host, const char *auth_path, struct berth_error **err);
 
-/* base64 helpers (OpenSSL); the caller frees. */
+/* base64 helpers (RFC 4648, padded); the caller frees. */
 char *berth_base64_encode(const void *buf, size_t len);
 /* Decode; NULL on malformed input.  *len gets the decoded length. */
 char *berth_base64_decode(const char *s, size_t *len);

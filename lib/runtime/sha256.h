@@ -2,28 +2,7 @@
 #ifndef BERTH_RUNTIME_SHA256_H
 #define BERTH_RUNTIME_SHA256_H
 
-/*
- * A small SHA-256 (FIPS 180-4) for the runtime's own needs (the seccomp
- * program cache).  util/digest.h goes through OpenSSL, which berth-runc and
- * berth-monitor do not link: loading libcrypto would cost each container start
- * more than the hashing itself.  Not for content addressing of images.
- */
-
-#include <stddef.h>
-#include <stdint.h>
-
-struct berth_sha256_lite {
-	uint32_t h[8];
-	uint64_t len; /* bytes fed so far */
-	unsigned char buf[64];
-	size_t used;
-};
-
-void berth_sha256_lite_init(struct berth_sha256_lite *c);
-void berth_sha256_lite_update(struct berth_sha256_lite *c, const void *data, size_t len);
-void berth_sha256_lite_final(struct berth_sha256_lite *c, unsigned char out[32]);
-
-/* One shot, as 64 lower-case hex digits and a NUL. */
-void berth_sha256_lite_hex(const void *data, size_t len, char out[65]);
+/* The portable SHA-256 moved to lib/util (util/digest.h uses it too). */
+#include "util/sha256.h"
 
 #endif

@@ -6,8 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <isa-l/igzip_lib.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,7 +13,9 @@
 #include <zstd.h>
 
 #include "storage/decompress.h"
+#include "storage/isal-dl.h"
 #include "util/cleanup.h"
+#include "util/digest.h"
 
 #define IN_CHUNK (256 * 1024)
 
@@ -27,8 +27,9 @@ struct berth_layer_reader {
 	char *name;
 	uint64_t max_total;
 	uint64_t total;
-	EVP_MD_CTX *diff_md;
-	EVP_MD_CTX *blob_md;
+	struct berth_sha256 diff_md;
+	struct berth_sha256 blob_md;
+	bool blob_on; /* blob_md is being computed */
 	unsigned char *in;
 	size_t in_pos, in_len;
 	int in_eof;
@@ -88,8 +89,8 @@ static int fill(struct berth_layer_reader *r, struct berth_error **err)
 		return berth_error_errno(err, "layer %s: read", r->name);
 	if (n == 0)
 		r->in_eof = 1;
-	if (n > 0 && r->blob_md != NULL && EVP_DigestUpdate(r->blob_md, r->in, n) != 1)
-		return berth_error_set(err, EIO, "layer %s: sha256 failed", r->name);
+	if (n > 0 && r->blob_on && berth_sha256_update(&r->blob_md, r->in, n, err) < 0)
+		return berth_error_prefix(err, "layer %s", r->name);
 	r->in_pos = 0;
 	r->in_len = n;
 	return 0;
@@ -239,8 +240,8 @@ ssize_t berth_layer_reader_read(struct berth_layer_reader *r, void *buf, size_t 
 		    "layer %s: uncompressed size exceeds the limit of %llu bytes "
 		    "(decompression bomb?)",
 		    r->name, (unsigned long long)r->max_total);
-	if (EVP_DigestUpdate(r->diff_md, buf, got) != 1)
-		return berth_error_set(err, EIO, "layer %s: sha256 failed", r->name);
+	if (berth_sha256_update(&r->diff_md, buf, got, err) < 0)
+		return berth_error_prefix(err, "layer %s", r->name);
 	return (ssize_t)got;
 }
 
@@ -259,7 +260,7 @@ static int sniff(struct berth_layer_reader *r, struct berth_error **err)
 
 static int start_gzip(struct berth_layer_reader *r, struct berth_error **err)
 {
-	if (!force_zlib) {
+	if (!force_zlib && berth_isal_available()) {
 		r->isal = calloc(1, sizeof(*r->isal));
 		if (r->isal != NULL) {
 			r->backend = BK_ISAL;
@@ -305,14 +306,15 @@ int berth_layer_reader_open(int fd, const char *media_type, const char *name, ui
 	r->max_total = max_total ? max_total : BERTH_LAYER_DEFAULT_MAX;
 	r->name = strdup(name);
 	r->in = malloc(IN_CHUNK);
-	r->diff_md = EVP_MD_CTX_new();
-	r->blob_md = EVP_MD_CTX_new();
-	if (!r->name || !r->in || !r->diff_md || !r->blob_md ||
-	    EVP_DigestInit_ex(r->diff_md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(r->blob_md, EVP_sha256(), NULL) != 1) {
+	if (!r->name || !r->in) {
 		berth_layer_reader_free(r);
 		return berth_error_set(err, ENOMEM, "layer %s: out of memory", name);
 	}
+	if (berth_sha256_init(&r->diff_md, err) < 0 || berth_sha256_init(&r->blob_md, err) < 0) {
+		berth_layer_reader_free(r);
+		return berth_error_prefix(err, "layer %s", name);
+	}
+	r->blob_on = true;
 	if (start(r, compression, err) < 0) {
 		berth_layer_reader_free(r);
 		return berth_error_ret(err);
@@ -321,21 +323,10 @@ int berth_layer_reader_open(int fd, const char *media_type, const char *name, ui
 	return 0;
 }
 
-static void hex_digest(EVP_MD_CTX *md, char *out)
-{
-	unsigned char bin[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_DigestFinal_ex(md, bin, &n);
-	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", bin[i]);
-}
-
 void berth_layer_reader_no_blob_digest(struct berth_layer_reader *r)
 {
-	EVP_MD_CTX_free(r->blob_md);
-	r->blob_md = NULL;
+	berth_sha256_release(&r->blob_md);
+	r->blob_on = false;
 }
 
 int berth_layer_reader_finish(struct berth_layer_reader *r, char *diffid, char *blob_digest,
@@ -344,7 +335,7 @@ int berth_layer_reader_finish(struct berth_layer_reader *r, char *diffid, char *
 	cleanup_free char *scratch = NULL;
 	ssize_t n;
 
-	if (blob_digest != NULL && r->blob_md == NULL)
+	if (blob_digest != NULL && !r->blob_on)
 		return berth_error_set(err, EINVAL, "layer %s: the blob digest was not computed",
 				       r->name);
 	scratch = malloc(IN_CHUNK);
@@ -354,9 +345,10 @@ int berth_layer_reader_finish(struct berth_layer_reader *r, char *diffid, char *
 		;
 	if (n < 0)
 		return (int)n;
-	hex_digest(r->diff_md, diffid);
-	if (blob_digest != NULL)
-		hex_digest(r->blob_md, blob_digest);
+	if (berth_sha256_final(&r->diff_md, diffid, err) < 0)
+		return berth_error_prefix(err, "layer %s", r->name);
+	if (blob_digest != NULL && berth_sha256_final(&r->blob_md, blob_digest, err) < 0)
+		return berth_error_prefix(err, "layer %s", r->name);
 	return 0;
 }
 
@@ -381,8 +373,8 @@ void berth_layer_reader_free(struct berth_layer_reader *r)
 	free(r->z);
 	free(r->isal);
 	ZSTD_freeDStream(r->zs);
-	EVP_MD_CTX_free(r->diff_md);
-	EVP_MD_CTX_free(r->blob_md);
+	berth_sha256_release(&r->diff_md);
+	berth_sha256_release(&r->blob_md);
 	free(r->in);
 	free(r->name);
 	free(r);

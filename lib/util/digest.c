@@ -3,15 +3,27 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "util/crypto-dl.h"
 #include "util/digest.h"
+#include "util/sha256.h"
+
+/*
+ * Buffers up to this size are hashed by the portable SHA-256: it costs less
+ * than loading and initialising libcrypto (about 1 ms), and a `run` hashes
+ * only its image's small config and manifest.  Larger ones go to OpenSSL.
+ */
+#define SMALL_BUF (64 * 1024)
 
 static const char hexdig[] = "0123456789abcdef";
 
 int berth_sha256_init(struct berth_sha256 *h, struct berth_error **err)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 
 	h->ctx = NULL;
+	if (berth_crypto_load(err) < 0)
+		return berth_error_prefix(err, "sha256");
+	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL)
 		return berth_error_set(err, ENOMEM, "sha256: out of memory");
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
@@ -55,12 +67,28 @@ void berth_sha256_release(struct berth_sha256 *h)
 	h->ctx = NULL;
 }
 
+static void small_digest(const void *buf, size_t len, char out[BERTH_DIGEST_BUF])
+{
+	struct berth_sha256_lite c;
+	unsigned char md[32];
+
+	berth_sha256_lite_init(&c);
+	berth_sha256_lite_update(&c, buf, len);
+	berth_sha256_lite_final(&c, md);
+	memcpy(out, BERTH_DIGEST_PREFIX, strlen(BERTH_DIGEST_PREFIX));
+	berth_hex_encode(md, sizeof(md), out + strlen(BERTH_DIGEST_PREFIX));
+}
+
 int berth_sha256_buf(const void *buf, size_t len, char out[BERTH_DIGEST_BUF],
 		     struct berth_error **err)
 {
 	struct berth_sha256 h;
 	int ret;
 
+	if (len <= SMALL_BUF) {
+		small_digest(buf, len, out);
+		return 0;
+	}
 	ret = berth_sha256_init(&h, err);
 	if (ret < 0)
 		return ret;

@@ -13,8 +13,10 @@
  * registered form).  Other algorithms are refused by name, so a manifest
  * that uses sha512 fails with a message that says so rather than "invalid".
  *
- * Hashing goes through OpenSSL's EVP interface, which uses the CPU's SHA
- * extensions (SHA-NI, ARMv8 SHA2) where present.
+ * Streams and big buffers go through OpenSSL's EVP interface, which uses the
+ * CPU's SHA extensions (SHA-NI, ARMv8 SHA2) where present; libcrypto is
+ * loaded on first use (util/crypto-dl.h).  Small buffers (berth_sha256_buf)
+ * use the portable util/sha256.h, so a `run` never loads OpenSSL.
  */
 
 #define BERTH_SHA256_HEX_LEN 64

@@ -363,7 +363,7 @@ int berth_write_file_at(int dirfd, const char *path, const char *buf, size_t len
 }
 
 static int write_replace(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
-			 bool durable, struct berth_error **err)
+			 bool durable, int *keep_old, struct berth_error **err)
 {
 	cleanup_free char *tmp = NULL;
 	cleanup_close int fd = -1;
@@ -382,9 +382,16 @@ static int write_replace(int dirfd, const char *path, const char *buf, size_t le
 		errno = -ret;
 		return berth_error_errno(err, "write '%s'", tmp);
 	}
+	/* Held open, the replaced inode is not freed inside rename(2) (see fs.h). */
+	if (keep_old != NULL)
+		*keep_old = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (renameat(dirfd, tmp, dirfd, path) < 0) {
 		ret = berth_error_errno(err, "rename '%s'", tmp);
 		unlinkat(dirfd, tmp, 0);
+		if (keep_old != NULL && *keep_old >= 0) {
+			close(*keep_old);
+			*keep_old = -1;
+		}
 		return ret;
 	}
 	return 0;
@@ -407,7 +414,7 @@ static void sync_parent(int dirfd, const char *path)
 int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
 			    struct berth_error **err)
 {
-	int ret = write_replace(dirfd, path, buf, len, mode, true, err);
+	int ret = write_replace(dirfd, path, buf, len, mode, true, NULL, err);
 
 	if (ret == 0)
 		sync_parent(dirfd, path);
@@ -417,7 +424,14 @@ int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t
 int berth_write_file_replace(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
 			     struct berth_error **err)
 {
-	return write_replace(dirfd, path, buf, len, mode, false, err);
+	return write_replace(dirfd, path, buf, len, mode, false, NULL, err);
+}
+
+int berth_write_file_replace_keep(int dirfd, const char *path, const char *buf, size_t len,
+				  mode_t mode, int *old_fd, struct berth_error **err)
+{
+	*old_fd = -1;
+	return write_replace(dirfd, path, buf, len, mode, false, old_fd, err);
 }
 
 int berth_rm_rf_at(int parent, const char *name)

@@ -50,6 +50,16 @@ int berth_write_file_atomic(int dirfd, const char *path, const char *buf, size_t
 int berth_write_file_replace(int dirfd, const char *path, const char *buf, size_t len, mode_t mode,
 			     struct berth_error **err);
 
+/*
+ * berth_write_file_replace, keeping the file it replaces open: *old_fd (-1
+ * when there was none) is that file, unlinked.  Freeing a file's blocks can
+ * be slow (on ext4 without a journal mounted with `discard`, rename(2) over a
+ * 1-byte file waits ~0.7 ms for the device's discard): whoever holds *old_fd
+ * decides when that cost is paid, by closing it off its critical path.
+ */
+int berth_write_file_replace_keep(int dirfd, const char *path, const char *buf, size_t len,
+				  mode_t mode, int *old_fd, struct berth_error **err);
+
 /* Write all of @buf to @fd, retrying on EINTR and short writes. -errno. */
 int berth_write_all(int fd, const void *buf, size_t len);
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
+#include "util/cleanup.h"
 #include "util/digest.h"
+#include "util/sha256.h"
 
 #define ABC "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
@@ -68,4 +71,52 @@ BERTH_TEST(digest_hex_round_trip)
 	CHECK_INT(berth_hex_decode("00zfa5ff", out, 4), ==, -EINVAL);
 	CHECK(berth_is_sha256_hex(&ABC[7]));
 	CHECK(!berth_is_sha256_hex("abc"));
+}
+
+/*
+ * berth_sha256_buf hashes small buffers with the portable SHA-256 and big
+ * ones with OpenSSL; streaming always uses OpenSSL.  Both must agree on
+ * every length around the block size and around the switch-over.
+ */
+BERTH_TEST(digest_small_and_big_buffers_match_openssl)
+{
+	static const size_t lens[] = { 0,   1,	 55,  56,   63,	   64,	  65,	 119,
+				       120, 127, 128, 4095, 65535, 65536, 65537, 1 << 20 };
+	struct berth_error *err = NULL;
+	unsigned char *buf = malloc(1 << 20);
+	uint32_t x = 12345;
+
+	CHECK(buf != NULL);
+	for (size_t i = 0; i < 1 << 20; i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (unsigned char)(x >> 16);
+	}
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(lens); i++) {
+		char a[BERTH_DIGEST_BUF], b[BERTH_DIGEST_BUF];
+		struct berth_sha256 h;
+
+		CHECK_OK(berth_sha256_buf(buf, lens[i], a, &err), &err);
+		CHECK_OK(berth_sha256_init(&h, &err), &err);
+		CHECK_OK(berth_sha256_update(&h, buf, lens[i], &err), &err);
+		CHECK_OK(berth_sha256_final(&h, b, &err), &err);
+		if (strcmp(a, b) != 0)
+			FAIL("length %zu: %s != %s", lens[i], a, b);
+	}
+	free(buf);
+}
+
+/* FIPS 180-2's long vector: one million 'a', fed to the portable SHA-256. */
+BERTH_TEST(digest_portable_sha256_million_a)
+{
+	struct berth_sha256_lite c;
+	unsigned char chunk[1000], d[32];
+	char hex[65];
+
+	memset(chunk, 'a', sizeof(chunk));
+	berth_sha256_lite_init(&c);
+	for (int i = 0; i < 1000; i++)
+		berth_sha256_lite_update(&c, chunk, sizeof(chunk));
+	berth_sha256_lite_final(&c, d);
+	berth_hex_encode(d, sizeof(d), hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }

@@ -104,3 +104,30 @@ BERTH_TEST(fs_read_file_is_capped)
 	free(buf);
 	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
 }
+
+BERTH_TEST(fs_replace_keep_holds_the_old_file)
+{
+	char tmpl[] = "/tmp/berth-fs-XXXXXX";
+	cleanup_close int top = make_root(tmpl);
+	struct berth_error *err = NULL;
+	char old[8] = { 0 }, *buf = NULL;
+	struct stat st;
+	size_t len;
+	int fd = 7;
+
+	/* Nothing to replace: -1. */
+	CHECK_OK(berth_write_file_replace_keep(top, "new", "a", 1, 0600, &fd, &err), &err);
+	CHECK_INT(fd, ==, -1);
+	/* The path has the new bytes; the fd the old, unlinked file. */
+	CHECK_OK(berth_write_file_replace_keep(top, "secret", "guest", 5, 0600, &fd, &err), &err);
+	CHECK(fd >= 0);
+	CHECK(read(fd, old, sizeof(old) - 1) == 4);
+	CHECK_STR(old, "host");
+	CHECK(fstat(fd, &st) == 0);
+	CHECK_INT((int)st.st_nlink, ==, 0);
+	close(fd);
+	CHECK_OK(berth_read_file_at(top, "secret", 64, &buf, &len, &err), &err);
+	CHECK_STR(buf, "guest");
+	free(buf);
+	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
+}

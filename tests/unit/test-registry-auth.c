@@ -98,6 +98,40 @@ BERTH_TEST(registry_base64_round_trip)
 	}
 }
 
+/* RFC 4648's vectors, and what a decoder must refuse. */
+BERTH_TEST(registry_base64_rfc4648)
+{
+	static const char *const vec[][2] = { { "f", "Zg==" },	       { "fo", "Zm8=" },
+					      { "foo", "Zm9v" },       { "foob", "Zm9vYg==" },
+					      { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" } };
+	static const char *const bad[] = { "Zg=a", "Z===", "Zg==Zg==", "Zm9v!A==", "Zm9", "====" };
+	unsigned char all[256];
+	size_t len;
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(vec); i++) {
+		cleanup_free char *enc = berth_base64_encode(vec[i][0], strlen(vec[i][0]));
+		cleanup_free char *dec = berth_base64_decode(vec[i][1], &len);
+
+		CHECK_STR(enc, vec[i][1]);
+		CHECK(dec != NULL);
+		CHECK_STR(dec, vec[i][0]);
+	}
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(bad); i++) {
+		if (berth_base64_decode(bad[i], &len) != NULL)
+			FAIL("accepted '%s'", bad[i]);
+	}
+	for (size_t i = 0; i < sizeof(all); i++)
+		all[i] = (unsigned char)i;
+	{
+		cleanup_free char *enc = berth_base64_encode(all, sizeof(all));
+		cleanup_free char *dec = berth_base64_decode(enc, &len);
+
+		CHECK(dec != NULL);
+		CHECK_INT(len, ==, sizeof(all));
+		CHECK(memcmp(dec, all, sizeof(all)) == 0);
+	}
+}
+
 static char *tmpdir(void)
 {
 	char tmpl[] = "/tmp/berth-auth-XXXXXX";

@@ -177,9 +177,9 @@ int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
 	char **anon = volumes ? anonymous_volumes(e, c->record) : NULL;
 	int ret;
 
-	berth_ctr_release_name(e, berth_ctr_name(c), c->id);
-	/* while the unmount waits out its grace period */
+	/* the record first (`ps -a` stops listing it), then the name: while the unmount finishes */
 	berth_ctr_remove_outside_rootfs(e, c->id);
+	berth_ctr_release_name(e, berth_ctr_name(c), c->id);
 	ret = u != NULL ? berth_ctr_unmount_end(u, err) : berth_ctr_rootfs_umount(e, c->id, err);
 	if (ret == 0 && berth_rm_rf_at(e->ctrfd, c->id) < 0 && errno != ENOENT)
 		ret = berth_error_errno(err, "remove container %s", c->id);

@@ -277,6 +277,35 @@ def test_rm_flag_removes(engine):
     wait_for(lambda: engine("inspect", "gone2").rc != 0, what="--rm -d removal")
 
 
+def test_rm_leaves_nothing_when_run_returns(engine):
+    # the monitor unmounts and deletes the runtime container in threads from the init's end
+    # (lib/engine/monitor*.c): `run --rm` still returns only once all of it is done and the
+    # monitor is gone, the record before the name, so the name is free at once
+    for _ in range(3):
+        r = engine("run", "--rm", "--name", "rmx", IMAGE, "sh", "-c", "echo x > /f; exit 3")
+        assert r.rc == 3, r
+        assert engine.leftovers() == []
+        assert list((engine.root / "containers").iterdir()) == []
+        assert not (engine.root / "names" / "rmx").exists()
+    assert engine.ok("ps", "-aq").out == ""
+
+
+def test_monitor_is_forked_and_named(engine):
+    # `berth` forks the monitor without an exec (start.c): until a run has lasted a second
+    # (then it re-executes as berth-monitor) it runs berth's image, named berth-monitor
+    engine.ok("run", "-d", "--name", "fk", IMAGE, "sleep", "300")
+    mon = full_state(engine, "fk")["MonitorPid"]
+    args = Path(f"/proc/{mon}/cmdline").read_bytes().split(b"\0")
+    assert b"--idle" not in args, args  # `run -d` returned at the start, a second ago at most
+    assert os.path.basename(os.readlink(f"/proc/{mon}/exe")) == "berth"
+    assert Path(f"/proc/{mon}/comm").read_text().strip() == "berth-monitor"
+    assert args[0] == b"berth-monitor" and str(engine.root).encode() in args, args
+    wait_for(lambda: b"--idle" in Path(f"/proc/{mon}/cmdline").read_bytes(), what="re-exec")
+    assert os.path.basename(os.readlink(f"/proc/{mon}/exe")) == "berth-monitor"
+    engine.ok("stop", "-t", "1", "fk")
+    assert full_state(engine, "fk")["ExitCode"] == 137
+
+
 def test_monitor_sigkill_then_ps_and_rm(engine):
     engine.ok("run", "-d", "--name", "orphan", IMAGE, "sleep", "300")
     st = full_state(engine, "orphan")

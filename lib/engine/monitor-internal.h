@@ -137,7 +137,12 @@ void mon_stop_escalate(struct monitor *m);
 /* monitor-run.c: one run of the container, its end, and the restart policy. */
 int mon_start_run(struct monitor *m, struct berth_error **err);
 void mon_end_run(struct monitor *m);
-/* --rm (m->unmount set): the runtime's delete runs in a thread from mon_end_run to this join. */
+/*
+ * --rm (m->unmount set): mon_end_run leaves the runtime container; its delete
+ * runs in a thread from mon_end_delete (once the State is written) to the
+ * join in mon_end_wait.
+ */
+void mon_end_delete(struct monitor *m);
 void mon_end_wait(struct monitor *m);
 bool mon_should_restart(struct monitor *m);
 

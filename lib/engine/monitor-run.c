@@ -143,21 +143,21 @@ static void *delete_job(void *arg)
 }
 
 /*
- * What is left in the cgroup, the cgroup, the runtime state.  A --rm
- * container's monitor has nothing else to do with them: their removal runs
- * in a thread (signals blocked: they stay with the loop) while it records the
- * end and removes the files; mon_end_wait joins it before the monitor exits.
+ * What is left in the cgroup, the cgroup, the runtime state, for a --rm
+ * container (mon_end_run left them): its monitor has nothing else to do with
+ * them, so their removal runs in a thread (signals blocked: they stay with the
+ * loop) while it removes the files; mon_end_wait joins it before the monitor
+ * exits.  Started once the State is written: on this disk a rename waits for
+ * the unlinks under way elsewhere on the filesystem.
  */
-static void delete_runtime(struct monitor *m)
+void mon_end_delete(struct monitor *m)
 {
 	sigset_t all, old;
 
-	if (m->unmount != NULL) {
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		m->deleting = pthread_create(&m->delete_thread, NULL, delete_job, m) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	m->deleting = pthread_create(&m->delete_thread, NULL, delete_job, m) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->deleting)
 		delete_stale(m);
 }
@@ -176,7 +176,8 @@ void mon_end_run(struct monitor *m)
 					       : WEXITSTATUS(m->wait_status);
 
 	m->st.oom_killed = oom_killed(m); /* before the delete: it reads the cgroup */
-	delete_runtime(m);
+	if (m->unmount == NULL)		  /* --rm: mon_end_delete, later */
+		delete_stale(m);
 	mon_stdio_close(m);
 	m->init = 0;
 	m->kill_at = 0;

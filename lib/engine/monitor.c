@@ -171,6 +171,8 @@ static void serve_runs(struct monitor *m)
 			set_restarting(m);
 		/* --rm: the record as written is what the removal needs (read once) */
 		mon_write_state_keep(m, m->unmount != NULL && !again ? &m->record : NULL, NULL);
+		if (m->unmount != NULL)
+			mon_end_delete(m);
 		broadcast_exit(m);
 		if (!again)
 			return;

@@ -221,7 +221,7 @@ bool berth_ctr_body_durable(json_object *body)
  * not parse, so `ps` never shows it.
  */
 static int save(struct berth_engine *e, const struct berth_ctr *c, const char *file,
-		json_object *obj, struct berth_error **err)
+		json_object *obj, int *old_fd, struct berth_error **err)
 {
 	cleanup_close int fd = berth_ctr_dirfd(e, c->id, err);
 	const char *s;
@@ -232,6 +232,8 @@ static int save(struct berth_engine *e, const struct berth_ctr *c, const char *f
 	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 	if (berth_ctr_body_durable(c->record))
 		ret = berth_write_file_atomic(fd, file, s, strlen(s), 0600, err);
+	else if (old_fd != NULL)
+		ret = berth_write_file_replace_keep(fd, file, s, strlen(s), 0600, old_fd, err);
 	else
 		ret = berth_write_file_replace(fd, file, s, strlen(s), 0600, err);
 	if (ret < 0)
@@ -242,13 +244,20 @@ static int save(struct berth_engine *e, const struct berth_ctr *c, const char *f
 int berth_ctr_save_record(struct berth_engine *e, const struct berth_ctr *c,
 			  struct berth_error **err)
 {
-	return save(e, c, "container.json", c->record, err);
+	return save(e, c, "container.json", c->record, NULL, err);
 }
 
 int berth_ctr_save_state(struct berth_engine *e, const struct berth_ctr *c,
 			 struct berth_error **err)
 {
-	return save(e, c, "state.json", c->state, err);
+	return save(e, c, "state.json", c->state, NULL, err);
+}
+
+int berth_ctr_save_state_keep(struct berth_engine *e, const struct berth_ctr *c, int *old_fd,
+			      struct berth_error **err)
+{
+	*old_fd = -1;
+	return save(e, c, "state.json", c->state, old_fd, err);
 }
 
 static const char *str_of(json_object *o, const char *key)

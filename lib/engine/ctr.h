@@ -72,6 +72,13 @@ int berth_ctr_save_record(struct berth_engine *e, const struct berth_ctr *c,
 			  struct berth_error **err);
 int berth_ctr_save_state(struct berth_engine *e, const struct berth_ctr *c,
 			 struct berth_error **err);
+/*
+ * The same, keeping the State it replaces open in *old_fd (-1: none, or a
+ * durable record, whose writes pay their cost anyway): its blocks are freed
+ * when the caller closes it (berth_write_file_replace_keep).
+ */
+int berth_ctr_save_state_keep(struct berth_engine *e, const struct berth_ctr *c, int *old_fd,
+			      struct berth_error **err);
 
 /* Rename: reserve the new name, update the record, release the old one. */
 int berth_ctr_rename(struct berth_engine *e, const char *id, const char *name,

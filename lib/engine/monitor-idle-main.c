@@ -123,7 +123,8 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struc
 	m->n_clients = 0;
 	m->unmount = NULL;
 	m->record = NULL;
-	m->deleting = false;
+	m->deleting = m->cgroup_gone = false;
+	m->n_reclaim = 0; /* closed by the exec: those files are freed */
 	m->in_buf = NULL;
 	m->in_len = 0;
 	m->dirfd = m->status_fd = m->console = -1;

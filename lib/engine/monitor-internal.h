@@ -35,6 +35,8 @@ struct mon_state {
 	int restart_count;
 };
 
+#define MON_RECLAIM_MAX 8
+
 struct monitor {
 	struct berth_engine *e;
 	const char *exe; /* the berth-monitor executable, for the idle re-exec */
@@ -84,8 +86,17 @@ struct monitor {
 	 */
 	struct berth_ctr *record;
 	struct berth_ctr_unmount *unmount;
-	pthread_t delete_thread; /* the runtime's delete, while deleting */
+	pthread_t delete_thread; /* the runtime's delete of the cgroup, while deleting */
 	bool deleting;
+	bool cgroup_gone; /* that delete succeeded: the runtime's state is left to free */
+
+	/*
+	 * State files replaced by mon_write_state, held open so that their blocks
+	 * are freed (a device discard each on some disks) off the paths a client
+	 * waits on: by mon_reclaim, the idle exec (close-on-exec) or the exit.
+	 */
+	int reclaim[MON_RECLAIM_MAX];
+	size_t n_reclaim;
 };
 
 int64_t mon_now_ms(void);
@@ -138,12 +149,18 @@ void mon_stop_escalate(struct monitor *m);
 int mon_start_run(struct monitor *m, struct berth_error **err);
 void mon_end_run(struct monitor *m);
 /*
- * --rm (m->unmount set): mon_end_run leaves the runtime container; its delete
- * runs in a thread from mon_end_delete (once the State is written) to the
- * join in mon_end_wait.
+ * --rm (m->unmount set): mon_end_run starts the delete of the runtime
+ * container's processes and cgroup in a thread (mon_end_delete, once the OOM
+ * counter is read), joined by mon_end_wait before the client is told.
  */
 void mon_end_delete(struct monitor *m);
 void mon_end_wait(struct monitor *m);
+/* After the client is told: the runtime's state (or all of the delete, if the cgroup's failed). */
+void mon_end_delete_rest(struct monitor *m);
+
+/* monitor-state.c: the held State files (struct monitor, reclaim). */
+void mon_reclaim_add(struct monitor *m, int fd);
+void mon_reclaim(struct monitor *m);
 bool mon_should_restart(struct monitor *m);
 
 /* monitor-loop.c: serve until the run ends (@running) or the restart delay passes. */

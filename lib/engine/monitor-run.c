@@ -138,17 +138,18 @@ out:
 
 static void *delete_job(void *arg)
 {
-	delete_stale(arg);
+	struct monitor *m = arg;
+
+	m->cgroup_gone = berth_container_delete_cgroup(m->e->runtime, m->id, NULL) == 0;
 	return NULL;
 }
 
 /*
- * What is left in the cgroup, the cgroup, the runtime state, for a --rm
- * container (mon_end_run left them): its monitor has nothing else to do with
- * them, so their removal runs in a thread (signals blocked: they stay with the
- * loop) while it removes the files; mon_end_wait joins it before the monitor
- * exits.  Started once the State is written: on this disk a rename waits for
- * the unlinks under way elsewhere on the filesystem.
+ * What is left in the cgroup and the cgroup, for a --rm container (mon_end_run
+ * left them): their removal runs in a thread (signals blocked: they stay with
+ * the loop) while the rootfs comes off; mon_end_wait joins it before the
+ * client is told the container is gone.  The runtime's state files go after
+ * that (mon_end_delete_rest).
  */
 void mon_end_delete(struct monitor *m)
 {
@@ -156,10 +157,11 @@ void mon_end_delete(struct monitor *m)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	m->cgroup_gone = false;
 	m->deleting = pthread_create(&m->delete_thread, NULL, delete_job, m) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->deleting)
-		delete_stale(m);
+		delete_job(m);
 }
 
 void mon_end_wait(struct monitor *m)
@@ -169,6 +171,20 @@ void mon_end_wait(struct monitor *m)
 	m->deleting = false;
 }
 
+void mon_end_delete_rest(struct monitor *m)
+{
+	struct berth_error *warn = NULL, *err = NULL;
+
+	if (!m->cgroup_gone) {
+		delete_stale(m);
+		return;
+	}
+	berth_container_delete_state(m->e->runtime, m->id, &warn, &err);
+	berth_error_free(warn);
+	berth_error_free(err);
+	m->cgroup_gone = false;
+}
+
 /* The init was reaped and its output drained: record the end of the run. */
 void mon_end_run(struct monitor *m)
 {
@@ -176,8 +192,10 @@ void mon_end_run(struct monitor *m)
 					       : WEXITSTATUS(m->wait_status);
 
 	m->st.oom_killed = oom_killed(m); /* before the delete: it reads the cgroup */
-	if (m->unmount == NULL)		  /* --rm: mon_end_delete, later */
+	if (m->unmount == NULL)
 		delete_stale(m);
+	else /* --rm: the cgroup only, in a thread; the state after the client is told */
+		mon_end_delete(m);
 	mon_stdio_close(m);
 	m->init = 0;
 	m->kill_at = 0;

@@ -128,7 +128,7 @@ int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct bert
 {
 	struct berth_ctr *c = NULL;
 	const struct mon_state *s = &m->st;
-	int ret;
+	int ret, old = -1;
 
 	if ((ret = berth_ctr_load(m->e, m->id, &c, err)) < 0)
 		return ret;
@@ -146,7 +146,9 @@ int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct bert
 	berth_ctr_state_set_str(c, "FinishedAt", s->finished_at);
 	berth_ctr_state_set_int(c, "RestartCount", s->restart_count);
 	berth_ctr_state_set_int(c, "MonitorPid", s->running ? getpid() : 0);
-	ret = berth_ctr_save_state(m->e, c, err);
+	ret = berth_ctr_save_state_keep(m->e, c, &old, err);
+	if (old >= 0)
+		mon_reclaim_add(m, old);
 	if (keep != NULL && ret == 0)
 		*keep = c;
 	else
@@ -157,4 +159,21 @@ int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct bert
 int mon_write_state(struct monitor *m, struct berth_error **err)
 {
 	return mon_write_state_keep(m, NULL, err);
+}
+
+void mon_reclaim_add(struct monitor *m, int fd)
+{
+	if (m->n_reclaim == MON_RECLAIM_MAX) { /* the oldest is freed now */
+		close(m->reclaim[0]);
+		memmove(m->reclaim, m->reclaim + 1, (MON_RECLAIM_MAX - 1) * sizeof(int));
+		m->n_reclaim--;
+	}
+	m->reclaim[m->n_reclaim++] = fd;
+}
+
+void mon_reclaim(struct monitor *m)
+{
+	for (size_t i = 0; i < m->n_reclaim; i++)
+		close(m->reclaim[i]);
+	m->n_reclaim = 0;
 }

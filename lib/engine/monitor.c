@@ -171,8 +171,6 @@ static void serve_runs(struct monitor *m)
 			set_restarting(m);
 		/* --rm: the record as written is what the removal needs (read once) */
 		mon_write_state_keep(m, m->unmount != NULL && !again ? &m->record : NULL, NULL);
-		if (m->unmount != NULL)
-			mon_end_delete(m);
 		broadcast_exit(m);
 		if (!again)
 			return;
@@ -206,13 +204,19 @@ static void life(struct monitor *m)
 	serve_runs(m); /* re-executes as the idle monitor if the run lasts (monitor-loop.c) */
 }
 
-/* --rm: the files and anonymous volumes go, with the record as last written if there is one. */
+/*
+ * --rm: the processes, cgroup and rootfs are gone, the directory set aside
+ * and the name and anonymous volumes released (the record as last written,
+ * if there is one) when this returns; what is left to free, after the client
+ * is told (finish), is files.
+ */
 static void remove_container(struct monitor *m)
 {
 	struct berth_error *err = NULL;
 
+	mon_end_wait(m);
 	if (m->record != NULL) {
-		berth_ctr_remove_loaded(m->e, m->record, m->unmount, true, &err);
+		berth_ctr_remove_loaded(m->e, m->record, m->unmount, true, true, &err);
 	} else {
 		/* an unmount that failed is tried again here */
 		berth_ctr_unmount_end(m->unmount, NULL);
@@ -222,7 +226,6 @@ static void remove_container(struct monitor *m)
 	berth_error_free(err);
 	berth_ctr_free(m->record);
 	m->record = NULL;
-	mon_end_wait(m); /* the runtime's delete: nothing is left once the monitor is gone */
 }
 
 static void finish(struct monitor *m)
@@ -238,11 +241,17 @@ static void finish(struct monitor *m)
 	}
 	mon_log_close(m->log);
 	m->log = NULL;
-	if (m->auto_remove)
-		remove_container(m);
-	else
+	if (!m->auto_remove) {
 		unlinkat(m->dirfd, "attach.sock", 0);
-	mon_close_clients(m);
+		mon_close_clients(m);
+		return;
+	}
+	remove_container(m);
+	mon_close_clients(m); /* `run --rm` returns: the container is gone */
+	/* Files only from here: nothing any command sees, nothing anyone waits for. */
+	mon_end_delete_rest(m);
+	mon_reclaim(m);
+	berth_ctr_reclaim_removed(m->e);
 }
 
 /* The idle image (monitor-idle-main.c) goes on from here: a run is under way. */

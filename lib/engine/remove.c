@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "engine/remove.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -171,12 +172,56 @@ int berth_ctr_unmount_end(struct berth_ctr_unmount *u, struct berth_error **err)
 	return ret;
 }
 
+#define REMOVED_PREFIX ".removed-"
+
+/*
+ * The container's directory out of containers/ in one rename: no record, so
+ * no container, for anything that lists or looks up (ids only).  Its files
+ * are freed later by berth_ctr_reclaim_removed.
+ */
+static int set_aside(struct berth_engine *e, const char *id)
+{
+	char name[sizeof(REMOVED_PREFIX) + BERTH_CTR_ID_LEN];
+
+	snprintf(name, sizeof(name), REMOVED_PREFIX "%s", id);
+	return renameat(e->ctrfd, id, e->ctrfd, name) < 0 ? -errno : 0;
+}
+
+/*
+ * The name released the same way: its link holds the 64-character id, past
+ * what ext4 stores in the inode, so unlinking it frees a block.
+ */
+static void set_aside_name(struct berth_engine *e, const char *name, const char *id)
+{
+	char owner[BERTH_CTR_ID_LEN + 1], aside[sizeof(REMOVED_PREFIX) + BERTH_CTR_ID_LEN + 8];
+	ssize_t n = readlinkat(e->namesfd, name, owner, sizeof(owner) - 1);
+
+	if (n != BERTH_CTR_ID_LEN || memcmp(owner, id, BERTH_CTR_ID_LEN) != 0)
+		return;
+	snprintf(aside, sizeof(aside), REMOVED_PREFIX "%s.name", id);
+	if (renameat(e->namesfd, name, e->ctrfd, aside) < 0)
+		unlinkat(e->namesfd, name, 0);
+}
+
 int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
-			    struct berth_ctr_unmount *u, bool volumes, struct berth_error **err)
+			    struct berth_ctr_unmount *u, bool volumes, bool defer,
+			    struct berth_error **err)
 {
 	char **anon = volumes ? anonymous_volumes(e, c->record) : NULL;
 	int ret;
 
+	if (defer) {
+		/* the rootfs off first: set aside, its mountpoint would move with it */
+		ret = u != NULL ? berth_ctr_unmount_end(u, err)
+				: berth_ctr_rootfs_umount(e, c->id, err);
+		if (ret == 0 && set_aside(e, c->id) == 0) {
+			set_aside_name(e, berth_ctr_name(c), c->id);
+			remove_volumes(e, anon);
+			berth_strv_free(anon);
+			return 0;
+		}
+		u = NULL; /* unmounted, or failed: the in-place removal below says so */
+	}
 	/* the record first (`ps -a` stops listing it), then the name: while the unmount finishes */
 	berth_ctr_remove_outside_rootfs(e, c->id);
 	berth_ctr_release_name(e, berth_ctr_name(c), c->id);
@@ -187,6 +232,21 @@ int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
 		remove_volumes(e, anon);
 	berth_strv_free(anon);
 	return ret;
+}
+
+void berth_ctr_reclaim_removed(struct berth_engine *e)
+{
+	cleanup_close int fd = openat(e->ctrfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL)
+		return;
+	fd = -1; /* owned by d */
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, REMOVED_PREFIX, strlen(REMOVED_PREFIX)) == 0)
+			berth_rm_rf_at(dirfd(d), de->d_name);
+	closedir(d);
 }
 
 int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool volumes,

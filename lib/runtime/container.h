@@ -56,6 +56,17 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 int berth_container_delete(const char *root, const char *id, bool force, struct berth_error **warn,
 			   struct berth_error **err);
 
+/*
+ * delete in two steps, for a caller with something to do in between (the
+ * engine's --rm: the container is gone for its user once its processes and
+ * cgroup are; the state's files can go after it is told): _cgroup kills what
+ * is left and removes the cgroup; _state, only after _cgroup succeeded,
+ * removes the state and runs the poststop hooks (warnings in *warn).
+ */
+int berth_container_delete_cgroup(const char *root, const char *id, struct berth_error **err);
+int berth_container_delete_state(const char *root, const char *id, struct berth_error **warn,
+				 struct berth_error **err);
+
 /* pause / resume through the cgroup freezer. */
 int berth_container_pause(const char *root, const char *id, bool pause, struct berth_error **err);
 

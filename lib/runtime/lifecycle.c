@@ -28,7 +28,8 @@ static int load(const char *root, const char *id, struct berth_state **st,
 
 	if (ret < 0)
 		return ret;
-	*status = berth_state_status(root, *st);
+	if (status != NULL)
+		*status = berth_state_status(root, *st);
 	return 0;
 }
 
@@ -161,32 +162,69 @@ static int stop_all(struct berth_state *st, struct berth_cgroup *cg, struct bert
 	return ret;
 }
 
-static int destroy(const char *root, struct berth_state *st, struct berth_error **warn,
-		   struct berth_error **err)
+/* The first half of a delete: what is left in the cgroup, then the cgroup. */
+static int destroy_cgroup(struct berth_state *st, struct berth_error **err)
 {
 	struct berth_cgroup *cg = NULL;
-	struct berth_spec *spec = NULL;
-	cleanup_free char *state = NULL;
 	int ret = 0;
 
 	if (st->cgroup != NULL && (ret = open_cgroup(st, &cg, err)) < 0)
 		return ret;
-	if ((ret = stop_all(st, cg, err)) < 0)
-		goto out;
-	if (cg != NULL && (ret = berth_cgroup_destroy(cg, err)) < 0)
-		goto out;
+	if ((ret = stop_all(st, cg, err)) == 0 && cg != NULL)
+		ret = berth_cgroup_destroy(cg, err);
+	berth_cgroup_free(cg);
+	return ret;
+}
+
+/* The second half: the state directory, then the poststop hooks. */
+static int destroy_state(const char *root, struct berth_state *st, struct berth_error **warn,
+			 struct berth_error **err)
+{
+	struct berth_spec *spec = NULL;
+	cleanup_free char *state = NULL;
+	int ret;
+
 	/* The config only for its poststop hooks: not read when the state says there are none. */
 	if (st->poststop != 0 && load_spec(root, st->id, &spec, err) < 0)
 		berth_error_clear(err); /* no hooks to run without a config */
 	if (spec != NULL)
 		state = state_string(st, BERTH_STATUS_STOPPED);
-	if ((ret = berth_state_remove(root, st->id, err)) < 0)
-		goto out;
-	if (spec != NULL)
+	if ((ret = berth_state_remove(root, st->id, err)) == 0 && spec != NULL)
 		ret = berth_hooks_run_kind_warn(&spec->hooks, BERTH_HOOK_POSTSTOP, state, warn);
-out:
 	berth_spec_free(spec);
-	berth_cgroup_free(cg);
+	return ret;
+}
+
+static int destroy(const char *root, struct berth_state *st, struct berth_error **warn,
+		   struct berth_error **err)
+{
+	int ret = destroy_cgroup(st, err);
+
+	return ret < 0 ? ret : destroy_state(root, st, warn, err);
+}
+
+int berth_container_delete_cgroup(const char *root, const char *id, struct berth_error **err)
+{
+	struct berth_state *st = NULL;
+	int ret;
+
+	if ((ret = load(root, id, &st, NULL, err)) < 0)
+		return ret;
+	ret = destroy_cgroup(st, err);
+	berth_state_free(st);
+	return ret;
+}
+
+int berth_container_delete_state(const char *root, const char *id, struct berth_error **warn,
+				 struct berth_error **err)
+{
+	struct berth_state *st = NULL;
+	int ret;
+
+	if ((ret = load(root, id, &st, NULL, err)) < 0)
+		return ret;
+	ret = destroy_state(root, st, warn, err);
+	berth_state_free(st);
 	return ret;
 }
 

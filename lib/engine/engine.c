@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/userns.h"
 #include "util/cleanup.h"
 
 static int open_subdir(int rootfd, const char *name, struct berth_error **err)
@@ -77,10 +79,35 @@ fail:
 	return berth_error_ret(err);
 }
 
+void berth_engine_add_monitor(struct berth_engine *e, pid_t pid)
+{
+	if (e->n_monitors == BERTH_ENGINE_MONITORS_MAX) {
+		memmove(e->monitors, e->monitors + 1,
+			(BERTH_ENGINE_MONITORS_MAX - 1) * sizeof(pid_t));
+		e->n_monitors--;
+	}
+	e->monitors[e->n_monitors++] = pid;
+}
+
+void berth_engine_reap_monitors(struct berth_engine *e)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < e->n_monitors; i++) {
+		pid_t r = waitpid(e->monitors[i], NULL, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR))
+			e->monitors[kept++] = e->monitors[i];
+	}
+	e->n_monitors = kept;
+}
+
 void berth_engine_free(struct berth_engine *e)
 {
 	if (e == NULL)
 		return;
+	berth_engine_reap_monitors(e);
+	berth_userns_reap();
 	berth_closep(&e->rootfd);
 	berth_closep(&e->ctrfd);
 	berth_closep(&e->namesfd);

@@ -2,6 +2,8 @@
 #ifndef BERTH_ENGINE_ENGINE_H
 #define BERTH_ENGINE_ENGINE_H
 
+#include <sys/types.h>
+
 #include "engine/conf.h"
 #include "util/error.h"
 
@@ -22,6 +24,8 @@
  * Every record is written with temp + fsync + rename.
  */
 
+#define BERTH_ENGINE_MONITORS_MAX 16
+
 struct berth_engine {
 	char *root;    /* data root path */
 	int rootfd;    /* O_DIRECTORY of the data root */
@@ -30,6 +34,9 @@ struct berth_engine {
 	char *runtime; /* <root>/runtime: the runtime state root */
 	struct berth_engine_conf conf;
 	const char *conf_path; /* where conf was read from */
+	/* monitors forked here (berth_ctr_start) and not reaped yet */
+	pid_t monitors[BERTH_ENGINE_MONITORS_MAX];
+	size_t n_monitors;
 };
 
 /*
@@ -40,5 +47,14 @@ struct berth_engine {
 int berth_engine_open(const char *root, const char *conf_path, struct berth_engine **out,
 		      struct berth_error **err);
 void berth_engine_free(struct berth_engine *e);
+
+/*
+ * The monitors this process forked are its children until it exits: one that
+ * ended is reaped by berth_engine_reap_monitors (never waiting), at the next
+ * start and at berth_engine_free; past the limit the oldest is left to the
+ * process's exit.
+ */
+void berth_engine_add_monitor(struct berth_engine *e, pid_t pid);
+void berth_engine_reap_monitors(struct berth_engine *e);
 
 #endif

@@ -17,11 +17,11 @@
 #include "util/cleanup.h"
 
 /*
- * berth_ctr_start: fork the container's monitor, detached (its own session,
- * reparented at once by a double fork), with exactly fds 0-2 on /dev/null,
+ * berth_ctr_start: fork the container's monitor, detached (its own session),
+ * with exactly fds 0-2 on /dev/null,
  * 3 the status pipe and 4 the attach socket; then wait for its report.
  *
- * The grandchild runs the monitor's body (berth_monitor_main) as it is, with
+ * The child runs the monitor's body (berth_monitor_main) as it is, with
  * no exec: loading berth-monitor and opening its libraries again cost more
  * than a millisecond on the path of every start.  What it has of the client
  * is dealt with here: fds (close_range; the store's flock fds with them),
@@ -56,7 +56,7 @@ static int monitor_path(char *out, size_t size, struct berth_error **err)
 	return 0;
 }
 
-/* What the grandchild needs: copies, since the title overwrites the client's argv. */
+/* What the child needs: copies, since the title overwrites the client's argv. */
 struct spawn_args {
 	char exe[PATH_MAX];
 	char root[PATH_MAX];
@@ -108,11 +108,18 @@ static _Noreturn void run_monitor(const struct spawn_args *a)
 	    berth_monitor_main(a->exe, a->root, a->conf[0] != '\0' ? a->conf : NULL, a->id, 3, 4));
 }
 
-static int spawn(const struct spawn_args *a, struct berth_error **err)
+/*
+ * One fork: the child starts its own session and is the monitor.  The client
+ * never waits for it (a second fork to have it reparented at once cost a
+ * fork and an exit on the path of every start): it is reparented when the
+ * client exits, and a monitor that ends first is reaped by
+ * berth_engine_reap_monitors (at the next start and at berth_engine_free).
+ */
+static int spawn(struct berth_engine *e, const struct spawn_args *a, struct berth_error **err)
 {
 	pid_t pid;
-	int status;
 
+	berth_engine_reap_monitors(e);
 	fflush(NULL); /* nothing buffered may be written twice */
 	pid = fork();
 	if (pid < 0)
@@ -120,15 +127,9 @@ static int spawn(const struct spawn_args *a, struct berth_error **err)
 	if (pid == 0) {
 		if (setsid() < 0)
 			_exit(1);
-		pid = fork();
-		if (pid == 0)
-			run_monitor(a);
-		_exit(pid < 0 ? 1 : 0);
+		run_monitor(a);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return berth_error_set(err, ECHILD, "could not spawn the monitor");
+	berth_engine_add_monitor(e, pid);
 	return 0;
 }
 
@@ -175,7 +176,7 @@ int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd, struc
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error_errno(err, "pipe");
 	a->status_w = p[1];
-	ret = spawn(a, err);
+	ret = spawn(e, a, err);
 	close(p[1]);
 	if (ret == 0)
 		ret = read_report(p[0], id, err);

@@ -16,15 +16,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -227,75 +224,4 @@ int64_t berth_idmap_to_host(const struct berth_idmap *m, uint32_t id)
 	if (id < m->container || (uint64_t)id - m->container >= m->size)
 		return -1;
 	return (int64_t)m->host + (id - m->container);
-}
-
-static int write_map(pid_t pid, const char *file, const struct berth_idmap *m,
-		     struct berth_error **err)
-{
-	char path[64], buf[64];
-	int len, ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	len = snprintf(buf, sizeof(buf), "%u %u %u\n", m->container, m->host, m->size);
-	ret = berth_write_file_at(AT_FDCWD, path, buf, (size_t)len);
-	if (ret < 0) {
-		errno = -ret;
-		return berth_error_errno(err, "write '%s' (%s)", path, buf);
-	}
-	return 0;
-}
-
-/*
- * The child only holds the namespace open until the parent has written the
- * maps and opened it, and leaves when the pipe's write end closes (the
- * parent is done or died).  It shares the parent's memory (CLONE_VM): no
- * page tables to copy, as fork would.
- */
-static int userns_hold(void *arg)
-{
-	const int *p = arg;
-	char c;
-
-	close(p[1]);
-	while (read(p[0], &c, 1) < 0)
-		;
-	return 0;
-}
-
-#define HOLD_STACK (16 * 1024)
-
-int berth_userns_fd(const struct berth_userns *u, struct berth_error **err)
-{
-	cleanup_free char *stack = NULL;
-	char path[64];
-	int pipefd[2], fd = -1, ret = 0;
-	pid_t pid;
-
-	if (!u->enabled)
-		return berth_error_set(err, EINVAL, "no user namespace to open");
-	stack = malloc(HOLD_STACK);
-	if (stack == NULL)
-		return berth_error_set(err, ENOMEM, "out of memory");
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return berth_error_errno(err, "pipe");
-	pid = clone(userns_hold, stack + HOLD_STACK, CLONE_VM | CLONE_NEWUSER | SIGCHLD, pipefd);
-	close(pipefd[0]);
-	if (pid < 0) {
-		close(pipefd[1]);
-		return berth_error_errno(err, "clone a user namespace");
-	}
-	ret = write_map(pid, "uid_map", &u->uid, err);
-	if (ret == 0)
-		ret = write_map(pid, "gid_map", &u->gid, err);
-	if (ret == 0) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			ret = berth_error_errno(err, "open '%s'", path);
-	}
-	close(pipefd[1]);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return ret < 0 ? ret : fd;
 }

@@ -64,9 +64,12 @@ int berth_subid_ensure(const char *path, const char *user, uint32_t size, struct
 /*
  * An fd of a new user namespace whose uid_map and gid_map are @u's (for
  * MOUNT_ATTR_IDMAP): a short-lived child is cloned into it, the maps written
- * from here, its ns/user opened, and the child killed and reaped.
+ * from here, its ns/user opened, and the child killed; it is reaped later,
+ * never waiting for it, by the next call or berth_userns_reap
+ * (userns-hold.c).
  */
 int berth_userns_fd(const struct berth_userns *u, struct berth_error **err);
+void berth_userns_reap(void);
 
 /* The host id that container id @id maps to through @m, or -1 when unmapped. */
 int64_t berth_idmap_to_host(const struct berth_idmap *m, uint32_t id);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "engine/ctr.h"
 #include "engine/engine.h"
 #include "engine/log.h"
@@ -59,6 +60,7 @@ struct monitor {
 
 	/* the current run */
 	pid_t init;
+	struct berth_cgroup *cg; /* its cgroup, opened as it starts: the OOM counter at its end */
 	bool exited;
 	int wait_status;
 	int out_fd, err_fd; /* pipes' read ends, or out_fd the pty master; -1 at EOF */
@@ -102,8 +104,13 @@ struct monitor {
 int64_t mon_now_ms(void);
 
 /* monitor-state.c: State writes and the record's settings. */
-/* The record's settings (and the record in *@keep, caller frees, if not NULL). */
+/*
+ * The record's settings (and the record in *@keep, caller frees, if not
+ * NULL); the log driver is opened, except a json-file one when the record is
+ * kept: that file is created by mon_open_log once the container is started.
+ */
 int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);
+int mon_open_log(struct monitor *m, struct berth_ctr *c, struct berth_error **err);
 int mon_write_state(struct monitor *m, struct berth_error **err);
 /* The same, giving the caller the record and State as written in *@keep (caller frees). */
 int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);
@@ -149,7 +156,7 @@ void mon_stop_escalate(struct monitor *m);
 int mon_start_run(struct monitor *m, struct berth_error **err);
 void mon_end_run(struct monitor *m);
 /*
- * --rm (m->unmount set): mon_end_run starts the delete of the runtime
+ * --rm (a container removed at its end): mon_end_run starts the delete of the runtime
  * container's processes and cgroup in a thread (mon_end_delete, once the OOM
  * counter is read), joined by mon_end_wait before the client is told.
  */

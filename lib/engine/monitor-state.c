@@ -64,7 +64,7 @@ static void read_stop(struct monitor *m, json_object *cfg)
 	m->stop_timeout = (int)t;
 }
 
-static int open_log(struct monitor *m, struct berth_ctr *c, struct berth_error **err)
+int mon_open_log(struct monitor *m, struct berth_ctr *c, struct berth_error **err)
 {
 	json_object *hc = berth_ctr_hostconfig(c), *lc = NULL;
 	const char *image = "", *image_id = "";
@@ -98,6 +98,17 @@ static void read_previous(struct monitor *m, struct berth_ctr *c)
 			 strcmp(status, BERTH_CTR_CREATED) == 0;
 }
 
+/* json-file, the default: a file to create, which can wait (mon_open_log after the create). */
+static bool log_to_file(struct berth_ctr *c)
+{
+	json_object *lc = NULL;
+	const char *type = NULL;
+
+	if (berth_json_object(berth_ctr_hostconfig(c), "HostConfig", "LogConfig", &lc, NULL) == 1)
+		berth_json_string(lc, "LogConfig", "Type", &type, NULL);
+	return berth_log_readable(type);
+}
+
 int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_error **err)
 {
 	struct berth_ctr *c = NULL;
@@ -115,7 +126,7 @@ int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_e
 	read_policy(m, hc);
 	read_stop(m, cfg);
 	read_previous(m, c);
-	ret = open_log(m, c, err);
+	ret = keep != NULL && log_to_file(c) ? 0 : mon_open_log(m, c, err);
 	if (keep != NULL && ret == 0)
 		*keep = c;
 	else

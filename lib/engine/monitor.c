@@ -91,8 +91,9 @@ static int setup(struct monitor *m, const char *root, const char *conf_path, con
 	m->dirfd = berth_ctr_dirfd(m->e, m->id, err);
 	if (m->dirfd < 0)
 		return m->dirfd;
+	/* attach.sock and a json-file log come once the container is started (mon_start_run) */
 	if ((ret = take_lock(m, err)) < 0 || (ret = mon_install_signals(m, err)) < 0 ||
-	    (ret = mon_load_settings(m, &m->record, err)) < 0 || (ret = mon_listen(m, err)) < 0)
+	    (ret = mon_load_settings(m, &m->record, err)) < 0)
 		return ret;
 	return 0;
 }
@@ -165,8 +166,8 @@ static void serve_runs(struct monitor *m)
 			mon_stop_escalate(m);
 			waitpid(m->init, &m->wait_status, 0);
 		}
+		mon_end_run(m); /* the cgroup's delete first: the longest part of a removal */
 		begin_removal(m);
-		mon_end_run(m);
 		if ((again = mon_should_restart(m)))
 			set_restarting(m);
 		/* --rm: the record as written is what the removal needs (read once) */

@@ -123,6 +123,7 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struc
 	m->n_clients = 0;
 	m->unmount = NULL;
 	m->record = NULL;
+	m->cg = NULL; /* reopened from the runtime's state at the run's end */
 	m->deleting = m->cgroup_gone = false;
 	m->n_reclaim = 0; /* closed by the exec: those files are freed */
 	m->in_buf = NULL;

@@ -77,3 +77,30 @@ def test_no_line_cut_in_two(engine):
             (engine.root / "containers" / cid / f"{cid}-json.log").read_text().splitlines()]
     assert len(recs) == 200000 and all(r["log"].endswith("\n") for r in recs)
     assert recs[-1]["log"] == "200000\n"
+
+
+def test_log_and_attach_socket_ready_when_start_returns(engine):
+    # The monitor creates the json-file log and attach.sock while the init starts
+    # (lib/engine/monitor-run.c): both exist once `run -d` returns, output or not.
+    engine.ok("run", "-d", "--name", "quiet", IMAGE, "sleep", "300")
+    st = engine.inspect("quiet")
+    cid = st["Id"]
+    d = engine.root / "containers" / cid
+    assert (d / f"{cid}-json.log").is_file() and st["LogPath"].endswith(f"{cid}-json.log")
+    assert (d / "attach.sock").is_socket()
+    assert engine.ok("logs", "quiet").out == ""
+    engine.ok("rm", "-f", "quiet")
+
+
+def test_log_that_cannot_be_created_fails_the_start(engine):
+    # A json-file log that cannot be opened, found once the init started: the start fails
+    # and nothing of the container runs on.
+    cid = engine.ok("create", "--name", "nolog", IMAGE, "sleep", "300").out.strip()
+    (engine.root / "containers" / cid / f"{cid}-json.log").mkdir()
+    r = engine("start", "nolog")
+    assert r.rc != 0 and "json.log" in r.err, r
+    st = engine.state("nolog")
+    assert not st["Running"] and st["Pid"] == 0 and st["Error"], st
+    assert engine.leftovers() == []
+    (engine.root / "containers" / cid / f"{cid}-json.log").rmdir()
+    engine.ok("rm", "nolog")

@@ -115,26 +115,6 @@ static json_object *new_record(const char *id, const char *name, const char *dir
 	return r;
 }
 
-static json_object *created_state(void)
-{
-	json_object *s = json_object_new_object();
-	static const char zero[] = "0001-01-01T00:00:00Z";
-
-	json_object_object_add(s, "Status", json_object_new_string(BERTH_CTR_CREATED));
-	json_object_object_add(s, "Running", json_object_new_boolean(0));
-	json_object_object_add(s, "Paused", json_object_new_boolean(0));
-	json_object_object_add(s, "Restarting", json_object_new_boolean(0));
-	json_object_object_add(s, "OOMKilled", json_object_new_boolean(0));
-	json_object_object_add(s, "Dead", json_object_new_boolean(0));
-	json_object_object_add(s, "Pid", json_object_new_int(0));
-	json_object_object_add(s, "ExitCode", json_object_new_int(0));
-	json_object_object_add(s, "Error", json_object_new_string(""));
-	json_object_object_add(s, "StartedAt", json_object_new_string(zero));
-	json_object_object_add(s, "FinishedAt", json_object_new_string(zero));
-	json_object_object_add(s, "RestartCount", json_object_new_int(0));
-	return s;
-}
-
 static int write_bundle(struct berth_engine *e, const char *id, json_object *spec, bool durable,
 			struct berth_error **err)
 {
@@ -462,9 +442,9 @@ int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
 	}
 	snprintf(b.c->id, sizeof(b.c->id), "%s", id);
 	b.c->record = new_record(id, n, dir, img, b.driver, &b.userns);
-	b.c->state = created_state();
-	if (build(&b, err) < 0 || berth_ctr_save_record(e, b.c, err) < 0 ||
-	    berth_ctr_save_state(e, b.c, err) < 0)
+	b.c->state = berth_ctr_created_state();
+	/* no state.json: a created container's State is the defaults (berth_ctr_load) */
+	if (build(&b, err) < 0 || berth_ctr_save_record(e, b.c, err) < 0)
 		goto fail;
 	berth_ctr_free(b.c);
 	return 0;

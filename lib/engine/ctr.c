@@ -166,6 +166,26 @@ int berth_ctr_dirfd(struct berth_engine *e, const char *id, struct berth_error *
 	return fd;
 }
 
+json_object *berth_ctr_created_state(void)
+{
+	json_object *s = json_object_new_object();
+	static const char zero[] = "0001-01-01T00:00:00Z";
+
+	json_object_object_add(s, "Status", json_object_new_string(BERTH_CTR_CREATED));
+	json_object_object_add(s, "Running", json_object_new_boolean(0));
+	json_object_object_add(s, "Paused", json_object_new_boolean(0));
+	json_object_object_add(s, "Restarting", json_object_new_boolean(0));
+	json_object_object_add(s, "OOMKilled", json_object_new_boolean(0));
+	json_object_object_add(s, "Dead", json_object_new_boolean(0));
+	json_object_object_add(s, "Pid", json_object_new_int(0));
+	json_object_object_add(s, "ExitCode", json_object_new_int(0));
+	json_object_object_add(s, "Error", json_object_new_string(""));
+	json_object_object_add(s, "StartedAt", json_object_new_string(zero));
+	json_object_object_add(s, "FinishedAt", json_object_new_string(zero));
+	json_object_object_add(s, "RestartCount", json_object_new_int(0));
+	return s;
+}
+
 int berth_ctr_load(struct berth_engine *e, const char *id, struct berth_ctr **out,
 		   struct berth_error **err)
 {
@@ -183,13 +203,14 @@ int berth_ctr_load(struct berth_engine *e, const char *id, struct berth_ctr **ou
 		berth_ctr_free(c);
 		return berth_error_prefix(err, "container %s", id);
 	}
+	/* none until the first start (create writes none): a created container's */
 	if (berth_json_parse_file(fd, "state.json", RECORD_MAX, &c->state, err) < 0) {
 		berth_error_clear(err);
-		c->state = json_object_new_object();
+		c->state = NULL;
 	}
-	if (!json_object_is_type(c->state, json_type_object)) {
+	if (c->state == NULL || !json_object_is_type(c->state, json_type_object)) {
 		json_object_put(c->state);
-		c->state = json_object_new_object();
+		c->state = berth_ctr_created_state();
 	}
 	*out = c;
 	return 0;

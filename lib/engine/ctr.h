@@ -57,10 +57,16 @@ int berth_ctr_lookup(struct berth_engine *e, const char *ref, char *id, struct b
 /* Every container id, sorted by creation time, newest first. */
 int berth_ctr_list(struct berth_engine *e, char ***ids, struct berth_error **err);
 
-/* Load record and state.  The caller frees with berth_ctr_free(). */
+/*
+ * Load record and state (a missing state.json, as a container has until its
+ * first start, is berth_ctr_created_state()).  The caller frees with
+ * berth_ctr_free().
+ */
 int berth_ctr_load(struct berth_engine *e, const char *id, struct berth_ctr **out,
 		   struct berth_error **err);
 void berth_ctr_free(struct berth_ctr *c);
+/* The State of a container never started. */
+json_object *berth_ctr_created_state(void);
 
 /*
  * Whether a container created from @body (or with record @body: both carry

@@ -11,7 +11,7 @@
  * The container engine's part of the data root (docs/containers.md):
  *
  *   containers/<id>/container.json  the record: Docker's inspect shape minus State
- *   containers/<id>/state.json      State, written by the monitor (or by berth when none runs)
+ *   containers/<id>/state.json      State (none before the first start), by the monitor or berth
  *   containers/<id>/bundle/         config.json, the OCI spec built at create
  *   containers/<id>/rootfs, diff/, work/   the writable root (overlay; vfs: a copy in rootfs)
  *   containers/<id>/<id>-json.log   json-file logs (and .1, .2 ... when rotated)

@@ -367,3 +367,18 @@ def test_start_attach(engine):
     # a plain start prints the name
     assert engine.ok("start", "sa").out == "sa\n"
     assert engine.ok("wait", "sa").out == "9\n"
+
+
+def test_created_state_without_a_file(engine):
+    # create writes no state.json (lib/engine/create.c): the State of a container never
+    # started is the created defaults, and the monitor writes the file at the first start
+    cid = engine.ok("create", "--name", "fresh", IMAGE, "true").out.strip()
+    state_file = engine.root / "containers" / cid / "state.json"
+    assert not state_file.exists()
+    st = engine.state("fresh")
+    assert st["Status"] == "created" and st["Running"] is False and st["Pid"] == 0, st
+    assert st["StartedAt"] == st["FinishedAt"] == "0001-01-01T00:00:00Z", st
+    assert engine.ok("ps", "-a", "--format", "{{.Status}}").out == "Created\n"
+    engine.ok("start", "-a", "fresh")
+    assert state_file.exists() and engine.state("fresh")["Status"] == "exited"
+    engine.ok("rm", "fresh")

@@ -39,8 +39,12 @@ static const struct {
 	{ "/proc/self/fd/2", "stderr" },
 };
 
-/* The parent directory of @path, created inside the root; *base points into @path. */
-static int open_parent(int rootfd, const char *path, const char **base)
+/*
+ * The parent directory of @path, created inside the root; *base points into
+ * @path.  For a node right in /dev that is @devfd (already resolved inside
+ * the root), duplicated: no lookup again.
+ */
+static int open_parent(int rootfd, int devfd, const char *path, const char **base)
 {
 	cleanup_free char *dir = NULL;
 	const char *slash = strrchr(path, '/');
@@ -48,6 +52,11 @@ static int open_parent(int rootfd, const char *path, const char **base)
 	if (slash == NULL || slash[1] == '\0')
 		return -EINVAL;
 	*base = slash + 1;
+	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0) {
+		int fd = fcntl(devfd, F_DUPFD_CLOEXEC, 3);
+
+		return fd < 0 ? -errno : fd;
+	}
 	dir = strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
 		return -ENOMEM;
@@ -74,8 +83,13 @@ static int make_node(int dirfd, const char *base, const struct berth_device *d)
 	return 0;
 }
 
-/* In a user namespace: bind the host node (same path) onto an empty file. */
-static int bind_node(int rootfd, const struct berth_device *d, struct berth_error **err)
+/*
+ * In a user namespace: bind the host node (same path) onto an empty file,
+ * made in @dir (the node's directory, resolved inside the root) where the old
+ * node was just removed: O_EXCL | O_NOFOLLOW, so a new file or an error.
+ */
+static int bind_node(int dir, const char *base, const struct berth_device *d,
+		     struct berth_error **err)
 {
 	cleanup_close int tree = -1;
 	cleanup_close int dest = -1;
@@ -83,20 +97,22 @@ static int bind_node(int rootfd, const struct berth_device *d, struct berth_erro
 	tree = berth_mnt_clone(AT_FDCWD, d->path, false, err);
 	if (tree < 0)
 		return tree;
-	dest = berth_mnt_open_dest(rootfd, d->path, true, err);
-	if (dest < 0)
-		return dest;
+	dest = berth_mnt_create_at(dir, base, true);
+	if (dest < 0) {
+		errno = -dest;
+		return berth_error_errno(err, "'%s'", d->path);
+	}
 	return berth_mnt_attach(tree, dest, d->path, err);
 }
 
-static int create_device(int rootfd, const struct berth_device *d, bool userns,
+static int create_device(int rootfd, int devfd, const struct berth_device *d, bool userns,
 			 struct berth_error **err)
 {
 	cleanup_close int dir = -1;
 	const char *base = NULL;
 	int ret;
 
-	dir = open_parent(rootfd, d->path, &base);
+	dir = open_parent(rootfd, devfd, d->path, &base);
 	if (dir < 0) {
 		errno = -dir;
 		return berth_error_errno(err, "device '%s'", d->path);
@@ -105,7 +121,7 @@ static int create_device(int rootfd, const struct berth_device *d, bool userns,
 	if (unlinkat(dir, base, 0) < 0 && errno != ENOENT)
 		return berth_error_errno(err, "device '%s': remove the old node", d->path);
 	if (userns)
-		return bind_node(rootfd, d, err);
+		return bind_node(dir, base, d, err);
 	ret = make_node(dir, base, d);
 	if (ret < 0) {
 		errno = -ret;
@@ -122,16 +138,16 @@ static bool in_spec(const struct berth_spec *spec, const char *path)
 	return false;
 }
 
-static int create_devices(int rootfd, const struct berth_spec *spec, bool userns,
+static int create_devices(int rootfd, int devfd, const struct berth_spec *spec, bool userns,
 			  struct berth_error **err)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(default_devices) && ret >= 0; i++)
 		if (!in_spec(spec, default_devices[i].path))
-			ret = create_device(rootfd, &default_devices[i], userns, err);
+			ret = create_device(rootfd, devfd, &default_devices[i], userns, err);
 	for (size_t i = 0; i < spec->n_devices && ret >= 0; i++)
-		ret = create_device(rootfd, &spec->devices[i], userns, err);
+		ret = create_device(rootfd, devfd, &spec->devices[i], userns, err);
 	return ret;
 }
 
@@ -178,7 +194,7 @@ int berth_rootfs_devices(int rootfd, const struct berth_spec *spec,
 		errno = -devfd;
 		return berth_error_errno(err, "'/dev'");
 	}
-	ret = create_devices(rootfd, spec, o->userns, err);
+	ret = create_devices(rootfd, devfd, spec, o->userns, err);
 	if (ret >= 0)
 		ret = dev_links_and_dirs(devfd, err);
 	if (ret >= 0 && o->console != NULL)

@@ -29,42 +29,73 @@ static int split_path(const char *path, char **dir, const char **base)
 }
 
 /*
- * The last component of @path is missing or a dangling symlink.  Create it
- * (a directory or an empty file) or, for a symlink, return its target
- * through @next so the caller resolves that instead (still in the root).
+ * The parent directory of a missing destination: usually it exists, so one
+ * in-root open; else created component by component, still inside the root.
  */
-static int create_last(int rootfd, const char *path, bool file, char **next)
+static int open_parent(int rootfd, const char *dir)
+{
+	int fd = berth_openat_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 0);
+
+	return fd == -ENOENT ? berth_mkdir_p_in_root(rootfd, dir, 0755) : fd;
+}
+
+int berth_mnt_create_at(int dirfd, const char *name, bool file)
+{
+	int fd;
+
+	if (!file) {
+		if (mkdirat(dirfd, name, 0755) < 0)
+			return -errno;
+		/* O_NOFOLLOW | O_DIRECTORY: only the directory just made, never a link. */
+		fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		/* O_EXCL | O_NOFOLLOW: a new regular file or nothing; its fd is the target. */
+		fd =
+		    openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The last component of @path is missing or a dangling symlink.  Create it
+ * (a directory or an empty file) in its parent, resolved inside the root,
+ * and set *@fd to an fd of what was created.  When the name is taken (a
+ * dangling symlink: what the in-root lookup saw as missing but creation finds
+ * there), *@fd is -1 and @next gets its target for the caller to resolve
+ * instead (still in the root); with @next NULL something appeared there
+ * meanwhile and the caller resolves again.
+ */
+static int create_last(int rootfd, const char *path, bool file, int *fd, char **next)
 {
 	cleanup_free char *dir = NULL;
 	cleanup_close int parent = -1;
 	char target[PATH_MAX];
 	const char *base;
 	ssize_t n;
-	int fd;
 
+	*fd = -1;
 	if (split_path(path, &dir, &base) < 0)
 		return -ENOMEM;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return -EINVAL;
-	parent = berth_mkdir_p_in_root(rootfd, dir, 0755);
+	parent = open_parent(rootfd, dir);
 	if (parent < 0)
 		return parent;
+	*fd = berth_mnt_create_at(parent, base, file);
+	if (*fd >= 0)
+		return 0;
+	if (*fd != -EEXIST && *fd != -ENOTDIR && *fd != -ELOOP)
+		return *fd;
+	*fd = -1;
 	n = readlinkat(parent, base, target, sizeof(target) - 1);
-	if (n >= 0) {
-		target[n] = '\0';
-		if (target[0] == '/')
-			*next = strdup(target);
-		else if (asprintf(next, "%s/%s", dir, target) < 0)
-			*next = NULL;
-		return *next ? 1 : -ENOMEM;
-	}
-	if (!file)
-		return mkdirat(parent, base, 0755) < 0 && errno != EEXIST ? -errno : 0;
-	fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
-	close(fd);
-	return 0;
+	if (n < 0)
+		return errno == EINVAL || errno == ENOENT ? 0 : -errno;
+	target[n] = '\0';
+	if (target[0] == '/')
+		*next = strdup(target);
+	else if (asprintf(next, "%s/%s", dir, target) < 0)
+		*next = NULL;
+	return *next ? 0 : -ENOMEM;
 }
 
 static int check_kind(int fd, bool file)
@@ -80,6 +111,22 @@ static int check_kind(int fd, bool file)
 	return 0;
 }
 
+/* An existing destination; a directory is asked with O_DIRECTORY, no fstat needed. */
+static int open_existing(int rootfd, const char *path, bool file)
+{
+	int fd = berth_openat_in_root(rootfd, path, O_PATH | (file ? 0 : O_DIRECTORY), 0);
+	int ret;
+
+	if (fd < 0 || !file)
+		return fd;
+	ret = check_kind(fd, file);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 static int open_dest(int rootfd, const char *path, bool file)
 {
 	cleanup_free char *cur = strdup(path);
@@ -90,21 +137,15 @@ static int open_dest(int rootfd, const char *path, bool file)
 		char *next = NULL;
 		int fd, ret;
 
-		fd = berth_openat_in_root(rootfd, cur, O_PATH, 0);
-		if (fd >= 0) {
-			ret = check_kind(fd, file);
-			if (ret < 0) {
-				close(fd);
-				return ret;
-			}
-			return fd;
-		}
+		fd = open_existing(rootfd, cur, file);
 		if (fd != -ENOENT)
 			return fd;
-		ret = create_last(rootfd, cur, file, &next);
+		ret = create_last(rootfd, cur, file, &fd, &next);
 		if (ret < 0)
 			return ret;
-		if (ret == 1) {
+		if (fd >= 0)
+			return fd;
+		if (next != NULL) {
 			free(cur);
 			cur = next;
 		}

@@ -22,10 +22,21 @@
  * Resolve @path inside @rootfd, creating it when missing as a directory, or
  * as an empty regular file when @file (parents are directories).  Symlinks,
  * including dangling ones, are followed as the container would follow them,
- * never out of @rootfd.  Returns an O_PATH fd of the destination; fails with
- * ENOTDIR/EISDIR when an existing destination has the wrong kind.
+ * never out of @rootfd.  Returns an fd of the destination (O_PATH, or for a
+ * file just created, that file opened read-only); fails with ENOTDIR/EISDIR
+ * when an existing destination has the wrong kind.
  */
 int berth_mnt_open_dest(int rootfd, const char *path, bool file, struct berth_error **err);
+
+/*
+ * Create @name (one component) in the directory @dirfd: a directory (mode
+ * 0755), or when @file an empty regular file (0644), never following or
+ * reusing what is there (EEXIST).  Returns an fd of it to mount on (O_PATH
+ * for a directory, the new file opened read-only), or -errno.  For mount
+ * points in a directory the caller trusts: a tmpfs it just mounted, or a
+ * directory it resolved inside the root.
+ */
+int berth_mnt_create_at(int dirfd, const char *name, bool file);
 
 /* Detached copy of the mount tree at @path (relative to @dirfd); @recursive: with submounts. */
 int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_error **err);

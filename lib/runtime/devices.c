@@ -42,9 +42,9 @@ static const struct {
 /*
  * The parent directory of @path, created inside the root; *base points into
  * @path.  For a node right in /dev that is @devfd (already resolved inside
- * the root), duplicated: no lookup again.
+ * the root), given back as is (*owned = -1): no lookup again.
  */
-static int open_parent(int rootfd, int devfd, const char *path, const char **base)
+static int open_parent(int rootfd, int devfd, const char *path, const char **base, int *owned)
 {
 	cleanup_free char *dir = NULL;
 	const char *slash = strrchr(path, '/');
@@ -52,15 +52,13 @@ static int open_parent(int rootfd, int devfd, const char *path, const char **bas
 	if (slash == NULL || slash[1] == '\0')
 		return -EINVAL;
 	*base = slash + 1;
-	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0) {
-		int fd = fcntl(devfd, F_DUPFD_CLOEXEC, 3);
-
-		return fd < 0 ? -errno : fd;
-	}
+	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0)
+		return devfd;
 	dir = strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
 		return -ENOMEM;
-	return berth_mkdir_p_in_root(rootfd, dir, 0755);
+	*owned = berth_mkdir_p_in_root(rootfd, dir, 0755);
+	return *owned;
 }
 
 static int make_node(int dirfd, const char *base, const struct berth_device *d)
@@ -108,11 +106,11 @@ static int bind_node(int dir, const char *base, const struct berth_device *d,
 static int create_device(int rootfd, int devfd, const struct berth_device *d, bool userns,
 			 struct berth_error **err)
 {
-	cleanup_close int dir = -1;
+	cleanup_close int owned = -1;
 	const char *base = NULL;
-	int ret;
+	int dir, ret;
 
-	dir = open_parent(rootfd, devfd, d->path, &base);
+	dir = open_parent(rootfd, devfd, d->path, &base, &owned);
 	if (dir < 0) {
 		errno = -dir;
 		return berth_error_errno(err, "device '%s'", d->path);

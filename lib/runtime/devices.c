@@ -92,14 +92,17 @@ static int bind_node(int dir, const char *base, const struct berth_device *d,
 	cleanup_close int tree = -1;
 	cleanup_close int dest = -1;
 
-	tree = berth_mnt_clone(AT_FDCWD, d->path, false, err);
-	if (tree < 0)
-		return tree;
+	/* The file first: on EEXIST the caller removes the old node and comes back. */
 	dest = berth_mnt_create_at(dir, base, true);
+	if (dest == -EEXIST)
+		return dest;
 	if (dest < 0) {
 		errno = -dest;
 		return berth_error_errno(err, "'%s'", d->path);
 	}
+	tree = berth_mnt_clone(AT_FDCWD, d->path, false, err);
+	if (tree < 0)
+		return tree;
 	return berth_mnt_attach(tree, dest, d->path, err);
 }
 
@@ -115,17 +118,23 @@ static int create_device(int rootfd, int devfd, const struct berth_device *d, bo
 		errno = -dir;
 		return berth_error_errno(err, "device '%s'", d->path);
 	}
-	/* Replace what the image has there (never a directory or a mount point). */
-	if (unlinkat(dir, base, 0) < 0 && errno != ENOENT)
-		return berth_error_errno(err, "device '%s': remove the old node", d->path);
-	if (userns)
-		return bind_node(dir, base, d, err);
-	ret = make_node(dir, base, d);
-	if (ret < 0) {
+	/*
+	 * Create; only when the name is taken, replace what the image has there
+	 * (never a directory or a mount point) and create again.
+	 */
+	for (int tries = 0;; tries++) {
+		ret = userns ? bind_node(dir, base, d, err) : make_node(dir, base, d);
+		if (ret != -EEXIST || tries > 0)
+			break;
+		if (unlinkat(dir, base, 0) < 0 && errno != ENOENT)
+			return berth_error_errno(err, "device '%s': remove the old node", d->path);
+	}
+	/* bind_node set the error itself, but for a name taken again. */
+	if (ret < 0 && (!userns || ret == -EEXIST)) {
 		errno = -ret;
 		return berth_error_errno(err, "device '%s'", d->path);
 	}
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 static bool in_spec(const struct berth_spec *spec, const char *path)
@@ -152,9 +161,10 @@ static int create_devices(int rootfd, int devfd, const struct berth_spec *spec, 
 /* /dev/ptmx -> pts/ptmx (the devpts instance of the container), fd/std* links, /dev/shm. */
 static int dev_links_and_dirs(int devfd, struct berth_error **err)
 {
-	if (unlinkat(devfd, "ptmx", 0) < 0 && errno != ENOENT)
-		return berth_error_errno(err, "remove '/dev/ptmx'");
-	if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
+	/* Replace an image's /dev/ptmx only when there is one. */
+	if (symlinkat("pts/ptmx", devfd, "ptmx") < 0 &&
+	    (errno != EEXIST || unlinkat(devfd, "ptmx", 0) < 0 ||
+	     symlinkat("pts/ptmx", devfd, "ptmx") < 0))
 		return berth_error_errno(err, "symlink '/dev/ptmx'");
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(dev_links); i++)
 		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 && errno != EEXIST)

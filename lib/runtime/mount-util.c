@@ -11,12 +11,17 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
 
 #define MAX_LINKS 40
+
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467
+#endif
 
 /* Split @path into a heap "dir" and a pointer to its last component. */
 static int split_path(const char *path, char **dir, const char **base)
@@ -176,6 +181,41 @@ int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_er
 
 	if (fd < 0)
 		return berth_error_errno(err, "open_tree '%s'", path);
+	return fd;
+}
+
+static int open_tree_attr(int dirfd, const char *path, unsigned flags, struct mount_attr *attr)
+{
+	return (int)syscall(__NR_open_tree_attr, dirfd, path, flags, attr, sizeof(*attr));
+}
+
+/* ENOSYS before Linux 6.15: remembered, the two-call way from then on. */
+static bool no_open_tree_attr;
+
+int berth_mnt_clone_attr(int dirfd, const char *path, const struct berth_mnt_attr *a,
+			 struct berth_error **err)
+{
+	struct mount_attr attr = { .attr_set = a->set,
+				   .attr_clr = a->clr,
+				   .propagation = a->propagation };
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (a->recursive ? AT_RECURSIVE : 0) |
+			 (path[0] == '\0' ? AT_EMPTY_PATH : 0);
+	int fd;
+
+	if (a->userns_fd >= 0 || no_open_tree_attr)
+		goto fallback;
+	fd = open_tree_attr(dirfd, path, flags, &attr);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOSYS)
+		return berth_error_errno(err, "open_tree '%s'", path);
+	no_open_tree_attr = true;
+fallback:
+	fd = berth_mnt_clone(dirfd, path, a->recursive, err);
+	if (fd >= 0 && berth_mnt_setattr(fd, a, path, err) < 0) {
+		close(fd);
+		return -EINVAL;
+	}
 	return fd;
 }
 

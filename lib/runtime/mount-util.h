@@ -82,6 +82,14 @@ struct berth_mnt_attr {
 int berth_mnt_setattr(int fd, const struct berth_mnt_attr *a, const char *what,
 		      struct berth_error **err);
 
+/*
+ * berth_mnt_clone with @a applied to the copy before anyone sees it, in one
+ * call (open_tree_attr, Linux 6.15) where the kernel has it.  @a->recursive
+ * is both the copy's and the attributes' (AT_RECURSIVE); no idmapping here.
+ */
+int berth_mnt_clone_attr(int dirfd, const char *path, const struct berth_mnt_attr *a,
+			 struct berth_error **err);
+
 /* Translate MS_* flags set / cleared into MOUNT_ATTR_* set / clear masks (ORed in). */
 void berth_mnt_flags_to_attr(unsigned long set, unsigned long clear, uint64_t *attr_set,
 			     uint64_t *attr_clr);

@@ -168,11 +168,9 @@ static int own_tree(const char *dest, const struct hierarchy *h, const char *sel
 				       h->name);
 	if (asprintf(&src, CGROUP_ROOT "%s%s", h->name, path) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	tree = berth_mnt_clone(AT_FDCWD, src, false, err);
+	tree = berth_mnt_clone_attr(AT_FDCWD, src, &a, err);
 	if (tree < 0)
-		return tree;
-	if (berth_mnt_setattr(tree, &a, dest, err) < 0)
-		return -EINVAL;
+		return berth_error_prefix(err, "'%s'", dest);
 	return steal_fd(&tree);
 }
 

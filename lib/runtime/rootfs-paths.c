@@ -101,13 +101,10 @@ static int readonly_one(int rootfd, const char *path, struct berth_error **err)
 	ret = open_existing(rootfd, path, &fd, err);
 	if (ret < 0 || fd < 0)
 		return ret;
-	tree = berth_mnt_clone(fd, "", true, err);
+	tree = berth_mnt_clone_attr(fd, "", &a, err);
 	if (tree < 0)
-		return tree;
-	ret = berth_mnt_setattr(tree, &a, path, err);
-	if (ret >= 0)
-		ret = berth_mnt_attach(tree, fd, path, err);
-	return ret;
+		return berth_error_prefix(err, "'%s'", path);
+	return berth_mnt_attach(tree, fd, path, err);
 }
 
 int berth_rootfs_readonly_paths(int rootfd, char *const *paths, struct berth_error **err)

@@ -91,6 +91,7 @@ static int bind_node(int dir, const char *base, const struct berth_device *d,
 {
 	cleanup_close int tree = -1;
 	cleanup_close int dest = -1;
+	int ret;
 
 	/* The file first: on EEXIST the caller removes the old node and comes back. */
 	dest = berth_mnt_create_at(dir, base, true);
@@ -103,7 +104,9 @@ static int bind_node(int dir, const char *base, const struct berth_device *d,
 	tree = berth_mnt_clone(AT_FDCWD, d->path, false, err);
 	if (tree < 0)
 		return tree;
-	return berth_mnt_attach(tree, dest, d->path, err);
+	ret = berth_mnt_attach(tree, dest, d->path, err);
+	berth_close2(&tree, &dest);
+	return ret;
 }
 
 static int create_device(int rootfd, int devfd, const struct berth_device *d, bool userns,

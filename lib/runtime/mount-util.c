@@ -61,6 +61,35 @@ int berth_mnt_create_at(int dirfd, const char *name, bool file)
 	return fd < 0 ? -errno : fd;
 }
 
+void berth_close2(int *a, int *b)
+{
+	int lo = *a < *b ? *a : *b, hi = *a < *b ? *b : *a;
+
+	if (lo < 0 || hi != lo + 1 || close_range((unsigned)lo, (unsigned)hi, 0) < 0) {
+		if (*a >= 0)
+			close(*a);
+		if (*b >= 0)
+			close(*b);
+	}
+	*a = *b = -1;
+}
+
+void berth_close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		if (fds[i] < 0)
+			continue;
+		while (j + 1 < n && fds[j + 1] == fds[j] + 1)
+			j++;
+		if (j == i || close_range((unsigned)fds[i], (unsigned)fds[j], 0) < 0)
+			for (size_t k = i; k <= j; k++)
+				close(fds[k]);
+		i = j;
+	}
+}
+
 /*
  * The last component of @path is missing or a dangling symlink.  Create it
  * (a directory or an empty file) in its parent, resolved inside the root,

@@ -38,6 +38,12 @@ int berth_mnt_open_dest(int rootfd, const char *path, bool file, struct berth_er
  */
 int berth_mnt_create_at(int dirfd, const char *name, bool file);
 
+/* Close *@a and *@b (either may be -1; one close_range when adjacent), set both to -1. */
+void berth_close2(int *a, int *b);
+
+/* Close @n fds (one close_range per run of consecutive ones); -1 entries are skipped. */
+void berth_close_fds(const int *fds, size_t n);
+
 /* Detached copy of the mount tree at @path (relative to @dirfd); @recursive: with submounts. */
 int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_error **err);
 

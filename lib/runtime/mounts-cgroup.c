@@ -179,6 +179,7 @@ static int own_tree(const char *dest, const struct hierarchy *h, const char *sel
  * by us in the tmpfs before it was attached, so the name is looked up in @top
  * directly (and, without MOVE_MOUNT_T_SYMLINKS, never followed).
  */
+/* Returns the attached mount's fd (closed by the caller, all at once). */
 static int mount_hierarchy(int top, const char *dest, const struct hierarchy *h, bool bind, bool ro,
 			   const struct berth_rootfs_opts *o, struct berth_error **err)
 {
@@ -193,7 +194,7 @@ static int mount_hierarchy(int top, const char *dest, const struct hierarchy *h,
 		return tree;
 	if (move_mount(tree, "", top, h->name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return berth_error_errno(err, "attach mount on '%s'", dest);
-	return 0;
+	return steal_fd(&tree);
 }
 
 /*
@@ -228,24 +229,34 @@ static int mount_v1(int rootfd, const struct berth_mount *m, bool ro,
 	cleanup_free struct hierarchy *h = NULL;
 	struct berth_mnt_attr lock = { .set = MOUNT_ATTR_RDONLY, .userns_fd = -1 };
 	cleanup_close int top = -1;
+	cleanup_free int *fds = NULL;
 	size_t n = 0;
 	int ret;
 
 	ret = list_hierarchies(&h, &n, err);
 	if (ret < 0)
 		return ret;
+	fds = malloc((n ? n : 1) * sizeof(*fds));
+	if (fds == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
 	top = mount_top(rootfd, m, h, n, err);
 	if (top < 0)
 		return top;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && ret >= 0; i++) {
 		cleanup_free char *dest = NULL;
 
 		if (asprintf(&dest, "%s/%s", m->destination, h[i].name) < 0)
-			return berth_error_set(err, ENOMEM, "out of memory");
-		ret = mount_hierarchy(top, dest, &h[i], bind, ro, o, err);
-		if (ret < 0)
-			return berth_error_prefix(err, "cgroup hierarchy '%s'", h[i].name);
+			ret = berth_error_set(err, ENOMEM, "out of memory");
+		else if ((ret = mount_hierarchy(top, dest, &h[i], bind, ro, o, err)) < 0)
+			ret = berth_error_prefix(err, "cgroup hierarchy '%s'", h[i].name);
+		else
+			fds[i] = ret;
 	}
+	berth_close_fds(fds, n);
+	if (ret < 0)
+		return ret;
 	/* The tmpfs itself last, once its mount points exist. */
 	return ro ? berth_mnt_setattr(top, &lock, m->destination, err) : 0;
 }

@@ -71,7 +71,9 @@ static int mask_one(int rootfd, const char *path, int *null, struct berth_error 
 		tree = dev_null_tree(rootfd, null, err);
 	if (tree < 0)
 		return tree;
-	return berth_mnt_attach(tree, fd, path, err);
+	ret = berth_mnt_attach(tree, fd, path, err);
+	berth_close2(&tree, &fd);
+	return ret;
 }
 
 int berth_rootfs_mask_paths(int rootfd, char *const *paths, struct berth_error **err)
@@ -104,7 +106,9 @@ static int readonly_one(int rootfd, const char *path, struct berth_error **err)
 	tree = berth_mnt_clone_attr(fd, "", &a, err);
 	if (tree < 0)
 		return berth_error_prefix(err, "'%s'", path);
-	return berth_mnt_attach(tree, fd, path, err);
+	ret = berth_mnt_attach(tree, fd, path, err);
+	berth_close2(&tree, &fd);
+	return ret;
 }
 
 int berth_rootfs_readonly_paths(int rootfd, char *const *paths, struct berth_error **err)

@@ -41,6 +41,7 @@ struct creation {
 	struct berth_cgroup *cg;
 	struct berth_cgroup_join join;
 	bool self_joined; /* stage-1 joins the cgroup itself (clone3 or v1 only) */
+	bool direct;	  /* no stage-1: the init was cloned into its namespaces */
 	char *bundle;
 	char *rootfs;
 	int dirfd;
@@ -195,6 +196,62 @@ static pid_t fork_into(int v2_dir, bool *into)
 	return fork();
 }
 
+/*
+ * The init, cloned straight into its new namespaces (and born in the cgroup2
+ * directory @v2_dir when there is one); -1 when clone3 cannot do it here.
+ */
+static pid_t clone_direct(int flags, int v2_dir)
+{
+	struct clone_args_v2 a = {
+		.flags = (uint64_t)(unsigned int)flags,
+		.exit_signal = SIGCHLD,
+	};
+
+	if (v2_dir >= 0) {
+		a.flags |= BERTH_CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)v2_dir;
+	}
+	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+}
+
+/* In the new child: what it must not hold, and the bundle as its cwd. */
+static void child_setup(struct creation *c)
+{
+	close(c->sync[0]);
+	/* The init must not hold the write end: EOF is its "creation failed". */
+	if (c->go >= 0)
+		close(c->go);
+	if (chdir(c->bundle) < 0)
+		_exit(1);
+}
+
+/*
+ * Clone the init directly when the spec allows (berth_launch_direct_flags);
+ * any failure falls back to stage-1, which reports a real error precisely.
+ */
+static bool spawn_direct(struct creation *c, struct berth_launch *l)
+{
+	int flags = berth_launch_direct_flags(c->spec);
+	pid_t pid;
+
+	if (flags < 0)
+		return false;
+	l->direct = true;
+	l->cg_join = &c->join;
+	pid = clone_direct(flags, c->join.v2_dir);
+	if (pid == 0) {
+		child_setup(c);
+		berth_launch_direct(l);
+	}
+	l->direct = false;
+	l->cg_join = NULL;
+	if (pid < 0)
+		return false;
+	c->init = pid;
+	c->direct = c->self_joined = true;
+	return true;
+}
+
 static int spawn(struct creation *c, struct berth_error **err)
 {
 	bool into = false;
@@ -214,21 +271,18 @@ static int spawn(struct creation *c, struct berth_error **err)
 	if (berth_sync_pair(c->sync, err) < 0)
 		return -errno;
 	l.sync = c->sync[1];
-	c->stage1 = fork_into(c->join.v2_dir, &into);
-	if (c->stage1 < 0)
-		return berth_error_errno(err, "fork");
-	/* v1 hierarchies are joined by stage-1 itself; v2 only at birth */
-	c->self_joined = into || c->join.v2_dir < 0;
-	if (c->self_joined)
-		l.cg_join = &c->join;
-	if (c->stage1 == 0) {
-		close(c->sync[0]);
-		/* The init must not hold the write end: EOF is its "creation failed". */
-		if (c->go >= 0)
-			close(c->go);
-		if (chdir(c->bundle) < 0)
-			_exit(1);
-		berth_launch_stage1(&l);
+	if (!spawn_direct(c, &l)) {
+		c->stage1 = fork_into(c->join.v2_dir, &into);
+		if (c->stage1 < 0)
+			return berth_error_errno(err, "fork");
+		/* v1 hierarchies are joined by stage-1 itself; v2 only at birth */
+		c->self_joined = into || c->join.v2_dir < 0;
+		if (c->self_joined)
+			l.cg_join = &c->join;
+		if (c->stage1 == 0) {
+			child_setup(c);
+			berth_launch_stage1(&l);
+		}
 	}
 	close(c->sync[1]);
 	c->sync[1] = -1;
@@ -277,16 +331,17 @@ static int release_stage1(struct creation *c, struct berth_error **err)
 	return 0;
 }
 
+/* The direct init has its user namespace from birth: no USERNS message to wait for. */
 static int map_user_namespace(struct creation *c, struct berth_error **err)
 {
+	pid_t pid = c->direct ? c->init : c->stage1;
 	struct berth_sync_msg m;
 	int ret;
 
-	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_USERNS, &m, err)) < 0 ||
-	    (ret = write_id_maps(c->stage1, "uid_map", c->spec->uid_maps, c->spec->n_uid_maps,
-				 err)) < 0 ||
-	    (ret = write_id_maps(c->stage1, "gid_map", c->spec->gid_maps, c->spec->n_gid_maps,
-				 err)) < 0)
+	if ((!c->direct && (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_USERNS, &m, err)) < 0) ||
+	    (ret = write_id_maps(pid, "uid_map", c->spec->uid_maps, c->spec->n_uid_maps, err)) <
+		0 ||
+	    (ret = write_id_maps(pid, "gid_map", c->spec->gid_maps, c->spec->n_gid_maps, err)) < 0)
 		return ret;
 	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
 }
@@ -343,14 +398,17 @@ static int follow_init(struct creation *c, struct berth_error **err)
 	struct berth_sync_msg m;
 	int ret, status;
 
-	ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PID, &m, err);
-	waitpid(c->stage1, &status, 0);
-	c->stage1 = -1;
-	if (ret < 0)
-		return ret;
-	c->init = m.value;
-	if ((ret = release_stage1(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 ||
-	    (ret = hand_out_fds(c, err)) < 0 ||
+	if (!c->direct) {
+		ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PID, &m, err);
+		waitpid(c->stage1, &status, 0);
+		c->stage1 = -1;
+		if (ret < 0)
+			return ret;
+		c->init = m.value;
+		if ((ret = release_stage1(c, err)) < 0)
+			return ret;
+	}
+	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
 	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
 		return ret;
 	return 0;
@@ -493,7 +551,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = enter_cgroup(&c, err);
 	if (ret == 0 && c.spec->ns[BERTH_NS_USER].present && !c.spec->ns[BERTH_NS_USER].path)
 		ret = map_user_namespace(&c, err);
-	if (ret == 0)
+	if (ret == 0 && !c.direct)
 		ret = release_stage1(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);

@@ -44,6 +44,9 @@ struct creation {
 	bool direct;	  /* no stage-1: the init was cloned into its namespaces */
 	char *bundle;
 	char *rootfs;
+	char *config; /* the bundle's config.json as read, kept in the state directory */
+	size_t config_len;
+	int config_fd; /* that file, hardlinked there when it is ours (keep_config) */
 	int dirfd;
 	int sync[2];
 	int fifo; /* the init's end: exec.fifo, or with o->start the pipe's read end */
@@ -52,22 +55,58 @@ struct creation {
 	bool done;
 };
 
-static int load_config(struct creation *c, struct berth_error **err)
+/* Read the bundle's config.json through an fd kept for keep_config(). */
+static int read_config(struct creation *c, struct berth_error **err)
 {
 	cleanup_close int bfd = -1;
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
+	struct stat st;
+	size_t n = 0;
+
+	bfd = open(c->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return berth_error_errno(err, "bundle '%s'", c->bundle);
+	c->config_fd = openat(bfd, "config.json", O_RDONLY | O_CLOEXEC);
+	if (c->config_fd < 0 || fstat(c->config_fd, &st) < 0)
+		return berth_error_errno(err, "open '%s/config.json'", c->bundle);
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > CONFIG_MAX)
+		return berth_error_set(err, EFBIG,
+				       "'%s/config.json': not a regular file of at most %u bytes",
+				       c->bundle, CONFIG_MAX);
+	c->config = malloc((size_t)st.st_size + 1);
+	if (c->config == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(c->config_fd, c->config + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return berth_error_errno(err, "read '%s/config.json'", c->bundle);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	c->config[n] = '\0';
+	c->config_len = n;
+	/* Ours alone (the runtime's uid, written by nobody else): a hardlink is as good as a copy.
+	 */
+	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+		close(c->config_fd);
+		c->config_fd = -1;
+	}
+	return 0;
+}
+
+static int load_config(struct creation *c, struct berth_error **err)
+{
 	int ret;
 
 	c->bundle = realpath(c->o->bundle, NULL);
 	if (c->bundle == NULL)
 		return berth_error_errno(err, "bundle '%s'", c->o->bundle);
-	bfd = open(c->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (bfd < 0)
-		return berth_error_errno(err, "bundle '%s'", c->bundle);
-	if ((ret = berth_read_file_at(bfd, "config.json", CONFIG_MAX, &buf, &len, err)) < 0)
+	if ((ret = read_config(c, err)) < 0)
 		return ret;
-	if ((ret = berth_spec_parse(buf, len, &c->spec, err)) < 0)
+	if ((ret = berth_spec_parse(c->config, c->config_len, &c->spec, err)) < 0)
 		return berth_error_prefix(err, "config.json");
 	if (!c->spec->has_process)
 		return berth_error_set(err, EINVAL, "config.json: process: required to create");
@@ -97,11 +136,40 @@ static int load_config(struct creation *c, struct berth_error **err)
 	}
 	if (c->rootfs == NULL)
 		return berth_error_errno(err, "root.path '%s'", c->spec->root_path);
-	/* Keep the exact config for exec and the poststop hooks of delete. */
+	/* The id's claim, before anything else is made under its name. */
 	c->dirfd = berth_state_dir_create(c->o->root, c->o->id, err);
-	if (c->dirfd < 0)
-		return c->dirfd;
-	return berth_write_file_replace(c->dirfd, "config.json", buf, len, 0600, err);
+	return c->dirfd < 0 ? c->dirfd : 0;
+}
+
+/*
+ * Keep the exact config for exec and the poststop hooks of delete: a hardlink
+ * to the file read when it is the runtime's and not writable by others (a
+ * writer replaces it by rename, as berth does, and the state keeps what was
+ * read; no second file to write and later free), else a copy.
+ */
+static int keep_config(struct creation *c, struct berth_error **err)
+{
+	if (c->config_fd >= 0 &&
+	    linkat(c->config_fd, "", c->dirfd, "config.json", AT_EMPTY_PATH) == 0)
+		return 0;
+	return berth_write_file_replace(c->dirfd, "config.json", c->config, c->config_len, 0600,
+					err);
+}
+
+/*
+ * What the parent does while the child builds its namespaces and rootfs: the
+ * state's config.json and the cgroup limits, in place before the child asks
+ * for the hooks (so before it can exec).
+ */
+static int while_child_works(struct creation *c, struct berth_error **err)
+{
+	int ret;
+
+	if ((ret = keep_config(c, err)) < 0)
+		return ret;
+	if (c->spec->resources == NULL)
+		return 0;
+	return berth_cgroup_apply(c->cg, c->spec->resources, err);
 }
 
 static int make_fifo(struct creation *c, struct berth_error **err)
@@ -304,8 +372,11 @@ static int place_in_cgroup(struct creation *c, struct berth_error **err)
 	};
 	int ret;
 
-	/* Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join). */
-	ret = berth_cgroup_create(&co, c->spec->resources, 0, &c->cg, err);
+	/*
+	 * Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join).
+	 * The limits are written while it works (while_child_works).
+	 */
+	ret = berth_cgroup_create(&co, NULL, 0, &c->cg, err);
 	if (ret < 0)
 		return ret;
 	c->st.cgroup = berth_cgroup_save(c->cg);
@@ -507,6 +578,9 @@ static void release(struct creation *c)
 		close(c->go);
 	free(c->bundle);
 	free(c->rootfs);
+	free(c->config);
+	if (c->config_fd >= 0)
+		close(c->config_fd);
 	free(c->st.created);
 	free(c->st.cgroup);
 }
@@ -516,6 +590,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 	struct creation c = {
 		.o = o,
 		.dirfd = -1,
+		.config_fd = -1,
 		.sync = { -1, -1 },
 		.fifo = -1,
 		.go = -1,
@@ -553,6 +628,8 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = map_user_namespace(&c, err);
 	if (ret == 0 && !c.direct)
 		ret = release_stage1(&c, err);
+	if (ret == 0)
+		ret = while_child_works(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);
 	if (ret == 0 && o->start)

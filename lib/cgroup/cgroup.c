@@ -148,27 +148,15 @@ int berth_cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **
 	return 0;
 }
 
-static int apply(struct berth_cgroup *cg, const struct berth_resources *res, bool update,
-		 struct berth_error **err)
+int berth_cgroup_update(struct berth_cgroup *cg, const struct berth_resources *res,
+			struct berth_error **err)
 {
 	for (size_t i = 0; i < cg->n_v1; i++)
 		if (berth_cg_open_dir(&cg->v1[i], err) < 0)
 			return berth_error_ret(err);
 	if (cg->v2 != NULL && berth_cg_open_dir(cg->v2, err) < 0)
 		return berth_error_ret(err);
-	return cg->ops->apply(cg, res, update, err);
-}
-
-int berth_cgroup_apply(struct berth_cgroup *cg, const struct berth_resources *res,
-		       struct berth_error **err)
-{
-	return apply(cg, res, false, err);
-}
-
-int berth_cgroup_update(struct berth_cgroup *cg, const struct berth_resources *res,
-			struct berth_error **err)
-{
-	return apply(cg, res, true, err);
+	return cg->ops->apply(cg, res, true, err);
 }
 
 int berth_cgroup_freeze(struct berth_cgroup *cg, bool frozen, struct berth_error **err)

@@ -78,16 +78,6 @@ int berth_cgroup_join_self(const struct berth_cgroup_join *j);
 /* NULL-safe; leaves j empty (v2_dir -1). */
 void berth_cgroup_join_close(struct berth_cgroup_join *j);
 
-/*
- * Apply @res to a cgroup made by berth_cgroup_create() with no resources, as
- * creation would have (no checkBeforeUpdate).  For writing the limits while
- * the container's first process sets itself up: call it before that process
- * may exec.  The cpuset's cpus/mems are inherited at creation, so the process
- * may join first.
- */
-int berth_cgroup_apply(struct berth_cgroup *cg, const struct berth_resources *res,
-		       struct berth_error **err);
-
 /* Apply @res to a live cgroup; absent fields are left alone. */
 int berth_cgroup_update(struct berth_cgroup *cg, const struct berth_resources *res,
 			struct berth_error **err);

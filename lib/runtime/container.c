@@ -157,19 +157,13 @@ static int keep_config(struct creation *c, struct berth_error **err)
 }
 
 /*
- * What the parent does while the child builds its namespaces and rootfs: the
- * state's config.json and the cgroup limits, in place before the child asks
- * for the hooks (so before it can exec).
+ * What the parent does while the child builds its namespaces and rootfs.  Not
+ * the cgroup limits: the v1 devices list is rewritten deny-all first, which
+ * would fail the child's mknod of the default devices meanwhile.
  */
 static int while_child_works(struct creation *c, struct berth_error **err)
 {
-	int ret;
-
-	if ((ret = keep_config(c, err)) < 0)
-		return ret;
-	if (c->spec->resources == NULL)
-		return 0;
-	return berth_cgroup_apply(c->cg, c->spec->resources, err);
+	return keep_config(c, err);
 }
 
 static int make_fifo(struct creation *c, struct berth_error **err)
@@ -372,11 +366,8 @@ static int place_in_cgroup(struct creation *c, struct berth_error **err)
 	};
 	int ret;
 
-	/*
-	 * Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join).
-	 * The limits are written while it works (while_child_works).
-	 */
-	ret = berth_cgroup_create(&co, NULL, 0, &c->cg, err);
+	/* Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join). */
+	ret = berth_cgroup_create(&co, c->spec->resources, 0, &c->cg, err);
 	if (ret < 0)
 		return ret;
 	c->st.cgroup = berth_cgroup_save(c->cg);

@@ -408,6 +408,18 @@ static int map_user_namespace(struct creation *c, struct berth_error **err)
 	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
 }
 
+/* stage-1 has unshared its time namespace: no process is in it yet. */
+static int set_time_offsets(struct creation *c, struct berth_error **err)
+{
+	struct berth_sync_msg m;
+	int ret;
+
+	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_TIMENS, &m, err)) < 0 ||
+	    (ret = berth_launch_time_offsets(c->stage1, c->spec, err)) < 0)
+		return ret;
+	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+}
+
 static int runtime_hooks(struct creation *c, struct berth_error **err)
 {
 	cleanup_free char *state = NULL;
@@ -617,6 +629,9 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = enter_cgroup(&c, err);
 	if (ret == 0 && c.spec->ns[BERTH_NS_USER].present && !c.spec->ns[BERTH_NS_USER].path)
 		ret = map_user_namespace(&c, err);
+	if (ret == 0 && c.spec->ns[BERTH_NS_TIME].present && !c.spec->ns[BERTH_NS_TIME].path &&
+	    !c.direct)
+		ret = set_time_offsets(&c, err);
 	if (ret == 0 && !c.direct)
 		ret = release_stage1(&c, err);
 	if (ret == 0)

@@ -124,9 +124,9 @@ static int new_ns_flags(const struct berth_spec *s)
 	return flags;
 }
 
-static int write_time_offsets(const struct berth_spec *s, struct berth_error **err)
+int berth_launch_time_offsets(pid_t pid, const struct berth_spec *s, struct berth_error **err)
 {
-	char buf[128];
+	char buf[128], path[64];
 	int len = 0, ret;
 
 	if (s->time_monotonic.present)
@@ -137,7 +137,8 @@ static int write_time_offsets(const struct berth_spec *s, struct berth_error **e
 				(long long)s->time_boottime.secs, s->time_boottime.nanosecs);
 	if (len == 0)
 		return 0;
-	ret = berth_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)len);
+	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", (int)pid);
+	ret = berth_write_file_at(AT_FDCWD, path, buf, (size_t)len);
 	if (ret < 0) {
 		errno = -ret;
 		return berth_error_errno(err, "linux.timeOffsets: write timens_offsets");
@@ -165,6 +166,24 @@ static int join_cgroup(const struct berth_launch *l, struct berth_error **err)
 	return 0;
 }
 
+/*
+ * The parent writes the offsets of our new time namespace: in a new user
+ * namespace our /proc files, non-dumpable, belong to the host's root.
+ */
+static int ask_time_offsets(const struct berth_launch *l, struct berth_error **err)
+{
+	int ret;
+
+	if (!l->spec->ns[BERTH_NS_TIME].present || l->spec->ns[BERTH_NS_TIME].path != NULL)
+		return 0;
+	ret = berth_sync_send(l->sync, BERTH_SYNC_TIMENS, 0, -1, NULL);
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "sync");
+	}
+	return wait_go(l->sync, err);
+}
+
 static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error **err)
 {
 	const struct berth_spec *s = l->spec;
@@ -177,7 +196,7 @@ static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error 
 		return ret;
 	if (unshare(new_ns_flags(s)) < 0)
 		return berth_error_errno(err, "create namespaces");
-	if ((ret = write_time_offsets(s, err)) < 0)
+	if ((ret = ask_time_offsets(l, err)) < 0)
 		return ret;
 	/* We are in the cgroup once the parent says so (or joined above); the init inherits it. */
 	if ((ret = wait_go(l->sync, err)) < 0)

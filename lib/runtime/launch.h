@@ -58,6 +58,12 @@ int berth_launch_direct_flags(const struct berth_spec *s);
 /* The init cloned with berth_launch_direct_flags(): never returns. */
 __attribute__((noreturn)) void berth_launch_direct(const struct berth_launch *l);
 
+/*
+ * Write linux.timeOffsets to the time namespace @pid created for its children
+ * (stage-1 asks with BERTH_SYNC_TIMENS, before any process is in it).
+ */
+int berth_launch_time_offsets(pid_t pid, const struct berth_spec *s, struct berth_error **err);
+
 /* The init: never returns (execs the process or exits after sending an error). */
 __attribute__((noreturn)) void berth_launch_init(const struct berth_launch *l);
 

@@ -25,6 +25,7 @@ enum berth_sync_type {
 	BERTH_SYNC_SECCOMP, /* init -> parent: fd = seccomp listener */
 	BERTH_SYNC_READY,   /* init -> parent: waiting for start */
 	BERTH_SYNC_ERROR,   /* child -> parent: value = errno, payload = message */
+	BERTH_SYNC_TIMENS,  /* stage-1 -> parent: write my new time namespace's offsets */
 };
 
 struct berth_sync_msg {

@@ -88,9 +88,8 @@ static int read_config(struct creation *c, struct berth_error **err)
 	}
 	c->config[n] = '\0';
 	c->config_len = n;
-	/* Ours alone (the runtime's uid, written by nobody else): a hardlink is as good as a copy.
-	 */
-	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+	/* Linked only when the runtime's and written by nobody else (keep_config). */
+	if (!c->o->link_config || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
 		close(c->config_fd);
 		c->config_fd = -1;
 	}
@@ -142,10 +141,10 @@ static int load_config(struct creation *c, struct berth_error **err)
 }
 
 /*
- * Keep the exact config for exec and the poststop hooks of delete: a hardlink
- * to the file read when it is the runtime's and not writable by others (a
- * writer replaces it by rename, as berth does, and the state keeps what was
- * read; no second file to write and later free), else a copy.
+ * Keep the exact config for exec and the poststop hooks of delete: with
+ * o->link_config a hardlink to the file read when it is the runtime's and not
+ * writable by others (its writer replaces it by rename, so the state keeps
+ * what was read; no second file to write and later free), else a copy.
  */
 static int keep_config(struct creation *c, struct berth_error **err)
 {

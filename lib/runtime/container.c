@@ -381,15 +381,21 @@ static int enter_cgroup(struct creation *c, struct berth_error **err)
 	return berth_cgroup_enter(c->cg, c->stage1, err);
 }
 
-static int release_stage1(struct creation *c, struct berth_error **err)
+/* The go-ahead (with @text: the state, for the init's hooks). */
+static int send_go(struct creation *c, const char *text, struct berth_error **err)
 {
-	int ret = berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+	int ret = berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, text);
 
 	if (ret < 0) {
 		errno = -ret;
 		return berth_error_errno(err, "sync");
 	}
 	return 0;
+}
+
+static int release_stage1(struct creation *c, struct berth_error **err)
+{
+	return send_go(c, NULL, err);
 }
 
 /* The direct init has its user namespace from birth: no USERNS message to wait for. */
@@ -404,7 +410,7 @@ static int map_user_namespace(struct creation *c, struct berth_error **err)
 		0 ||
 	    (ret = write_id_maps(pid, "gid_map", c->spec->gid_maps, c->spec->n_gid_maps, err)) < 0)
 		return ret;
-	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+	return send_go(c, NULL, err);
 }
 
 /* stage-1 has unshared its time namespace: no process is in it yet. */
@@ -416,23 +422,29 @@ static int set_time_offsets(struct creation *c, struct berth_error **err)
 	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_TIMENS, &m, err)) < 0 ||
 	    (ret = berth_launch_time_offsets(c->stage1, c->spec, err)) < 0)
 		return ret;
-	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+	return send_go(c, NULL, err);
 }
 
 static int runtime_hooks(struct creation *c, struct berth_error **err)
 {
+	const struct berth_hooks *h = &c->spec->hooks;
 	cleanup_free char *state = NULL;
 	struct berth_sync_msg m;
 	int ret;
 
 	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_HOOKS, &m, err)) < 0)
 		return ret;
+	/* The state is for hooks only, here and in the init. */
+	if (h->n[BERTH_HOOK_PRESTART] + h->n[BERTH_HOOK_CREATE_RUNTIME] +
+		h->n[BERTH_HOOK_CREATE_CONTAINER] + h->n[BERTH_HOOK_START_CONTAINER] ==
+	    0)
+		return send_go(c, NULL, err);
 	state = state_json_string(c, BERTH_STATUS_CREATING);
 	if ((ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_PRESTART, state, err)) < 0 ||
 	    (ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_CREATE_RUNTIME, state, err)) <
 		0)
 		return ret;
-	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, state);
+	return send_go(c, state, err);
 }
 
 static int hand_out_fds(struct creation *c, struct berth_error **err)

@@ -145,6 +145,9 @@ class Engine:
                 continue
             if "berth-monitor" in cmd and root in cmd:
                 left.append(f"process {pid} {cmd}")
+        ctrs = self.root / "containers"
+        if ctrs.is_dir():
+            left += [f"set aside {e.name}" for e in ctrs.iterdir() if e.name.startswith(".removed-")]
         rt = self.root / "runtime"
         # Dot entries are runtime-wide caches (.seccomp-cache), not a container's state.
         state = sorted(e for e in os.listdir(rt) if not e.startswith(".")) if rt.is_dir() else []

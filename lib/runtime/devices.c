@@ -39,8 +39,12 @@ static const struct {
 	{ "/proc/self/fd/2", "stderr" },
 };
 
-/* The parent directory of @path, created inside the root; *base points into @path. */
-static int open_parent(int rootfd, const char *path, const char **base)
+/*
+ * The parent directory of @path, created inside the root; *base points into
+ * @path.  For a node right in /dev that is @devfd (already resolved inside
+ * the root), given back as is (*owned = -1): no lookup again.
+ */
+static int open_parent(int rootfd, int devfd, const char *path, const char **base, int *owned)
 {
 	cleanup_free char *dir = NULL;
 	const char *slash = strrchr(path, '/');
@@ -48,10 +52,13 @@ static int open_parent(int rootfd, const char *path, const char **base)
 	if (slash == NULL || slash[1] == '\0')
 		return -EINVAL;
 	*base = slash + 1;
+	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0)
+		return devfd;
 	dir = strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
 		return -ENOMEM;
-	return berth_mkdir_p_in_root(rootfd, dir, 0755);
+	*owned = berth_mkdir_p_in_root(rootfd, dir, 0755);
+	return *owned;
 }
 
 static int make_node(int dirfd, const char *base, const struct berth_device *d)
@@ -74,44 +81,63 @@ static int make_node(int dirfd, const char *base, const struct berth_device *d)
 	return 0;
 }
 
-/* In a user namespace: bind the host node (same path) onto an empty file. */
-static int bind_node(int rootfd, const struct berth_device *d, struct berth_error **err)
+/*
+ * In a user namespace: bind the host node (same path) onto an empty file,
+ * made in @dir (the node's directory, resolved inside the root) where the old
+ * node was just removed: O_EXCL | O_NOFOLLOW, so a new file or an error.
+ */
+static int bind_node(int dir, const char *base, const struct berth_device *d,
+		     struct berth_error **err)
 {
 	cleanup_close int tree = -1;
 	cleanup_close int dest = -1;
+	int ret;
 
+	/* The file first: on EEXIST the caller removes the old node and comes back. */
+	dest = berth_mnt_create_at(dir, base, true);
+	if (dest == -EEXIST)
+		return dest;
+	if (dest < 0) {
+		errno = -dest;
+		return berth_error_errno(err, "'%s'", d->path);
+	}
 	tree = berth_mnt_clone(AT_FDCWD, d->path, false, err);
 	if (tree < 0)
 		return tree;
-	dest = berth_mnt_open_dest(rootfd, d->path, true, err);
-	if (dest < 0)
-		return dest;
-	return berth_mnt_attach(tree, dest, d->path, err);
+	ret = berth_mnt_attach(tree, dest, d->path, err);
+	berth_close2(&tree, &dest);
+	return ret;
 }
 
-static int create_device(int rootfd, const struct berth_device *d, bool userns,
+static int create_device(int rootfd, int devfd, const struct berth_device *d, bool userns,
 			 struct berth_error **err)
 {
-	cleanup_close int dir = -1;
+	cleanup_close int owned = -1;
 	const char *base = NULL;
-	int ret;
+	int dir, ret;
 
-	dir = open_parent(rootfd, d->path, &base);
+	dir = open_parent(rootfd, devfd, d->path, &base, &owned);
 	if (dir < 0) {
 		errno = -dir;
 		return berth_error_errno(err, "device '%s'", d->path);
 	}
-	/* Replace what the image has there (never a directory or a mount point). */
-	if (unlinkat(dir, base, 0) < 0 && errno != ENOENT)
-		return berth_error_errno(err, "device '%s': remove the old node", d->path);
-	if (userns)
-		return bind_node(rootfd, d, err);
-	ret = make_node(dir, base, d);
-	if (ret < 0) {
+	/*
+	 * Create; only when the name is taken, replace what the image has there
+	 * (never a directory or a mount point) and create again.
+	 */
+	for (int tries = 0;; tries++) {
+		ret = userns ? bind_node(dir, base, d, err) : make_node(dir, base, d);
+		if (ret != -EEXIST || tries > 0)
+			break;
+		if (unlinkat(dir, base, 0) < 0 && errno != ENOENT)
+			return berth_error_errno(err, "device '%s': remove the old node", d->path);
+	}
+	/* bind_node set the error itself, but for a name taken again. */
+	if (ret < 0 && (!userns || ret == -EEXIST)) {
 		errno = -ret;
 		return berth_error_errno(err, "device '%s'", d->path);
 	}
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 static bool in_spec(const struct berth_spec *spec, const char *path)
@@ -122,25 +148,26 @@ static bool in_spec(const struct berth_spec *spec, const char *path)
 	return false;
 }
 
-static int create_devices(int rootfd, const struct berth_spec *spec, bool userns,
+static int create_devices(int rootfd, int devfd, const struct berth_spec *spec, bool userns,
 			  struct berth_error **err)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(default_devices) && ret >= 0; i++)
 		if (!in_spec(spec, default_devices[i].path))
-			ret = create_device(rootfd, &default_devices[i], userns, err);
+			ret = create_device(rootfd, devfd, &default_devices[i], userns, err);
 	for (size_t i = 0; i < spec->n_devices && ret >= 0; i++)
-		ret = create_device(rootfd, &spec->devices[i], userns, err);
+		ret = create_device(rootfd, devfd, &spec->devices[i], userns, err);
 	return ret;
 }
 
 /* /dev/ptmx -> pts/ptmx (the devpts instance of the container), fd/std* links, /dev/shm. */
 static int dev_links_and_dirs(int devfd, struct berth_error **err)
 {
-	if (unlinkat(devfd, "ptmx", 0) < 0 && errno != ENOENT)
-		return berth_error_errno(err, "remove '/dev/ptmx'");
-	if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
+	/* Replace an image's /dev/ptmx only when there is one. */
+	if (symlinkat("pts/ptmx", devfd, "ptmx") < 0 &&
+	    (errno != EEXIST || unlinkat(devfd, "ptmx", 0) < 0 ||
+	     symlinkat("pts/ptmx", devfd, "ptmx") < 0))
 		return berth_error_errno(err, "symlink '/dev/ptmx'");
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(dev_links); i++)
 		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 && errno != EEXIST)
@@ -178,7 +205,7 @@ int berth_rootfs_devices(int rootfd, const struct berth_spec *spec,
 		errno = -devfd;
 		return berth_error_errno(err, "'/dev'");
 	}
-	ret = create_devices(rootfd, spec, o->userns, err);
+	ret = create_devices(rootfd, devfd, spec, o->userns, err);
 	if (ret >= 0)
 		ret = dev_links_and_dirs(devfd, err);
 	if (ret >= 0 && o->console != NULL)

@@ -11,12 +11,17 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
 
 #define MAX_LINKS 40
+
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467
+#endif
 
 /* Split @path into a heap "dir" and a pointer to its last component. */
 static int split_path(const char *path, char **dir, const char **base)
@@ -29,42 +34,102 @@ static int split_path(const char *path, char **dir, const char **base)
 }
 
 /*
- * The last component of @path is missing or a dangling symlink.  Create it
- * (a directory or an empty file) or, for a symlink, return its target
- * through @next so the caller resolves that instead (still in the root).
+ * The parent directory of a missing destination: usually it exists, so one
+ * in-root open; else created component by component, still inside the root.
  */
-static int create_last(int rootfd, const char *path, bool file, char **next)
+static int open_parent(int rootfd, const char *dir)
+{
+	int fd = berth_openat_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 0);
+
+	return fd == -ENOENT ? berth_mkdir_p_in_root(rootfd, dir, 0755) : fd;
+}
+
+int berth_mnt_create_at(int dirfd, const char *name, bool file)
+{
+	int fd;
+
+	if (!file) {
+		if (mkdirat(dirfd, name, 0755) < 0)
+			return -errno;
+		/* O_NOFOLLOW | O_DIRECTORY: only the directory just made, never a link. */
+		fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		/* O_EXCL | O_NOFOLLOW: a new regular file or nothing; its fd is the target. */
+		fd =
+		    openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+void berth_close2(int *a, int *b)
+{
+	int lo = *a < *b ? *a : *b, hi = *a < *b ? *b : *a;
+
+	if (lo < 0 || hi != lo + 1 || close_range((unsigned)lo, (unsigned)hi, 0) < 0) {
+		if (*a >= 0)
+			close(*a);
+		if (*b >= 0)
+			close(*b);
+	}
+	*a = *b = -1;
+}
+
+void berth_close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		if (fds[i] < 0)
+			continue;
+		while (j + 1 < n && fds[j + 1] == fds[j] + 1)
+			j++;
+		if (j == i || close_range((unsigned)fds[i], (unsigned)fds[j], 0) < 0)
+			for (size_t k = i; k <= j; k++)
+				close(fds[k]);
+		i = j;
+	}
+}
+
+/*
+ * The last component of @path is missing or a dangling symlink.  Create it
+ * (a directory or an empty file) in its parent, resolved inside the root,
+ * and set *@fd to an fd of what was created.  When the name is taken (a
+ * dangling symlink: what the in-root lookup saw as missing but creation finds
+ * there), *@fd is -1 and @next gets its target for the caller to resolve
+ * instead (still in the root); with @next NULL something appeared there
+ * meanwhile and the caller resolves again.
+ */
+static int create_last(int rootfd, const char *path, bool file, int *fd, char **next)
 {
 	cleanup_free char *dir = NULL;
 	cleanup_close int parent = -1;
 	char target[PATH_MAX];
 	const char *base;
 	ssize_t n;
-	int fd;
 
+	*fd = -1;
 	if (split_path(path, &dir, &base) < 0)
 		return -ENOMEM;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return -EINVAL;
-	parent = berth_mkdir_p_in_root(rootfd, dir, 0755);
+	parent = open_parent(rootfd, dir);
 	if (parent < 0)
 		return parent;
+	*fd = berth_mnt_create_at(parent, base, file);
+	if (*fd >= 0)
+		return 0;
+	if (*fd != -EEXIST && *fd != -ENOTDIR && *fd != -ELOOP)
+		return *fd;
+	*fd = -1;
 	n = readlinkat(parent, base, target, sizeof(target) - 1);
-	if (n >= 0) {
-		target[n] = '\0';
-		if (target[0] == '/')
-			*next = strdup(target);
-		else if (asprintf(next, "%s/%s", dir, target) < 0)
-			*next = NULL;
-		return *next ? 1 : -ENOMEM;
-	}
-	if (!file)
-		return mkdirat(parent, base, 0755) < 0 && errno != EEXIST ? -errno : 0;
-	fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
-	close(fd);
-	return 0;
+	if (n < 0)
+		return errno == EINVAL || errno == ENOENT ? 0 : -errno;
+	target[n] = '\0';
+	if (target[0] == '/')
+		*next = strdup(target);
+	else if (asprintf(next, "%s/%s", dir, target) < 0)
+		*next = NULL;
+	return *next ? 0 : -ENOMEM;
 }
 
 static int check_kind(int fd, bool file)
@@ -80,6 +145,22 @@ static int check_kind(int fd, bool file)
 	return 0;
 }
 
+/* An existing destination; a directory is asked with O_DIRECTORY, no fstat needed. */
+static int open_existing(int rootfd, const char *path, bool file)
+{
+	int fd = berth_openat_in_root(rootfd, path, O_PATH | (file ? 0 : O_DIRECTORY), 0);
+	int ret;
+
+	if (fd < 0 || !file)
+		return fd;
+	ret = check_kind(fd, file);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 static int open_dest(int rootfd, const char *path, bool file)
 {
 	cleanup_free char *cur = strdup(path);
@@ -90,21 +171,15 @@ static int open_dest(int rootfd, const char *path, bool file)
 		char *next = NULL;
 		int fd, ret;
 
-		fd = berth_openat_in_root(rootfd, cur, O_PATH, 0);
-		if (fd >= 0) {
-			ret = check_kind(fd, file);
-			if (ret < 0) {
-				close(fd);
-				return ret;
-			}
-			return fd;
-		}
+		fd = open_existing(rootfd, cur, file);
 		if (fd != -ENOENT)
 			return fd;
-		ret = create_last(rootfd, cur, file, &next);
+		ret = create_last(rootfd, cur, file, &fd, &next);
 		if (ret < 0)
 			return ret;
-		if (ret == 1) {
+		if (fd >= 0)
+			return fd;
+		if (next != NULL) {
 			free(cur);
 			cur = next;
 		}
@@ -135,6 +210,41 @@ int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_er
 
 	if (fd < 0)
 		return berth_error_errno(err, "open_tree '%s'", path);
+	return fd;
+}
+
+static int open_tree_attr(int dirfd, const char *path, unsigned flags, struct mount_attr *attr)
+{
+	return (int)syscall(__NR_open_tree_attr, dirfd, path, flags, attr, sizeof(*attr));
+}
+
+/* ENOSYS before Linux 6.15: remembered, the two-call way from then on. */
+static bool no_open_tree_attr;
+
+int berth_mnt_clone_attr(int dirfd, const char *path, const struct berth_mnt_attr *a,
+			 struct berth_error **err)
+{
+	struct mount_attr attr = { .attr_set = a->set,
+				   .attr_clr = a->clr,
+				   .propagation = a->propagation };
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (a->recursive ? AT_RECURSIVE : 0) |
+			 (path[0] == '\0' ? AT_EMPTY_PATH : 0);
+	int fd;
+
+	if (a->userns_fd >= 0 || no_open_tree_attr)
+		goto fallback;
+	fd = open_tree_attr(dirfd, path, flags, &attr);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOSYS)
+		return berth_error_errno(err, "open_tree '%s'", path);
+	no_open_tree_attr = true;
+fallback:
+	fd = berth_mnt_clone(dirfd, path, a->recursive, err);
+	if (fd >= 0 && berth_mnt_setattr(fd, a, path, err) < 0) {
+		close(fd);
+		return -EINVAL;
+	}
 	return fd;
 }
 

@@ -22,10 +22,27 @@
  * Resolve @path inside @rootfd, creating it when missing as a directory, or
  * as an empty regular file when @file (parents are directories).  Symlinks,
  * including dangling ones, are followed as the container would follow them,
- * never out of @rootfd.  Returns an O_PATH fd of the destination; fails with
- * ENOTDIR/EISDIR when an existing destination has the wrong kind.
+ * never out of @rootfd.  Returns an fd of the destination (O_PATH, or for a
+ * file just created, that file opened read-only); fails with ENOTDIR/EISDIR
+ * when an existing destination has the wrong kind.
  */
 int berth_mnt_open_dest(int rootfd, const char *path, bool file, struct berth_error **err);
+
+/*
+ * Create @name (one component) in the directory @dirfd: a directory (mode
+ * 0755), or when @file an empty regular file (0644), never following or
+ * reusing what is there (EEXIST).  Returns an fd of it to mount on (O_PATH
+ * for a directory, the new file opened read-only), or -errno.  For mount
+ * points in a directory the caller trusts: a tmpfs it just mounted, or a
+ * directory it resolved inside the root.
+ */
+int berth_mnt_create_at(int dirfd, const char *name, bool file);
+
+/* Close *@a and *@b (either may be -1; one close_range when adjacent), set both to -1. */
+void berth_close2(int *a, int *b);
+
+/* Close @n fds (one close_range per run of consecutive ones); -1 entries are skipped. */
+void berth_close_fds(const int *fds, size_t n);
 
 /* Detached copy of the mount tree at @path (relative to @dirfd); @recursive: with submounts. */
 int berth_mnt_clone(int dirfd, const char *path, bool recursive, struct berth_error **err);
@@ -70,6 +87,14 @@ struct berth_mnt_attr {
 /* mount_setattr on the mount @fd refers to; a no-op when nothing is asked. */
 int berth_mnt_setattr(int fd, const struct berth_mnt_attr *a, const char *what,
 		      struct berth_error **err);
+
+/*
+ * berth_mnt_clone with @a applied to the copy before anyone sees it, in one
+ * call (open_tree_attr, Linux 6.15) where the kernel has it.  @a->recursive
+ * is both the copy's and the attributes' (AT_RECURSIVE); no idmapping here.
+ */
+int berth_mnt_clone_attr(int dirfd, const char *path, const struct berth_mnt_attr *a,
+			 struct berth_error **err);
 
 /* Translate MS_* flags set / cleared into MOUNT_ATTR_* set / clear masks (ORed in). */
 void berth_mnt_flags_to_attr(unsigned long set, unsigned long clear, uint64_t *attr_set,

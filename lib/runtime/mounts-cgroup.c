@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -78,28 +79,40 @@ static int parse_line(char *line, struct hierarchy *h)
 	return h->name[0] != '\0';
 }
 
+/* Append hierarchy @h to the vector. */
+static int push(struct hierarchy **v, size_t *n, const struct hierarchy *h)
+{
+	struct hierarchy *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return -ENOMEM;
+	nv[(*n)++] = *h;
+	*v = nv;
+	return 0;
+}
+
+/* mountinfo read in one go (a few reads, not one per stdio buffer). */
 static int list_hierarchies(struct hierarchy **out, size_t *n, struct berth_error **err)
 {
-	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
+	cleanup_free char *text = NULL;
+	char *save = NULL;
+	int ret;
 
-	if (f == NULL)
-		return berth_error_errno(err, "open '/proc/self/mountinfo'");
 	*out = NULL;
 	*n = 0;
-	while (getline(&line, &cap, f) > 0) {
-		struct hierarchy h, *v;
+	ret = berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL, err);
+	if (ret < 0)
+		return ret;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct hierarchy h;
 
-		if (parse_line(line, &h) <= 0)
+		if (parse_line(l, &h) <= 0)
 			continue;
-		v = realloc(*out, (*n + 1) * sizeof(**out));
-		if (v == NULL) {
+		if (push(out, n, &h) < 0) {
 			free(*out);
+			*out = NULL;
 			return berth_error_set(err, ENOMEM, "out of memory");
 		}
-		v[(*n)++] = h;
-		*out = v;
 	}
 	return 0;
 }
@@ -140,31 +153,73 @@ static char *own_path(const struct hierarchy *h, const char *self)
 	return NULL;
 }
 
-/* Bind the container's own cgroup of hierarchy @h at @dest. */
-static int bind_own(int rootfd, const char *dest, const struct hierarchy *h, const char *self,
-		    bool ro, struct berth_error **err)
+/* A detached bind of the container's own cgroup of hierarchy @h. */
+static int own_tree(const char *dest, const struct hierarchy *h, const char *self, bool ro,
+		    struct berth_error **err)
 {
 	struct berth_mnt_attr a = { .set = CG_ATTRS | (ro ? MOUNT_ATTR_RDONLY : 0),
 				    .userns_fd = -1 };
 	cleanup_free char *path = own_path(h, self);
 	cleanup_free char *src = NULL;
 	cleanup_close int tree = -1;
-	cleanup_close int fd = -1;
 
 	if (path == NULL)
 		return berth_error_set(err, ENOENT, "no cgroup of hierarchy '%s' for the container",
 				       h->name);
 	if (asprintf(&src, CGROUP_ROOT "%s%s", h->name, path) < 0)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	tree = berth_mnt_clone(AT_FDCWD, src, false, err);
+	tree = berth_mnt_clone_attr(AT_FDCWD, src, &a, err);
+	if (tree < 0)
+		return berth_error_prefix(err, "'%s'", dest);
+	return steal_fd(&tree);
+}
+
+/*
+ * Hierarchy @h on its directory in the tmpfs @top.  That directory was made
+ * by us in the tmpfs before it was attached, so the name is looked up in @top
+ * directly (and, without MOVE_MOUNT_T_SYMLINKS, never followed).
+ */
+/* Returns the attached mount's fd (closed by the caller, all at once). */
+static int mount_hierarchy(int top, const char *dest, const struct hierarchy *h, bool bind, bool ro,
+			   const struct berth_rootfs_opts *o, struct berth_error **err)
+{
+	cleanup_close int tree = -1;
+
+	if (bind)
+		tree = own_tree(dest, h, o->self_cgroup, ro, err);
+	else
+		tree = berth_mnt_fsmount(h->fstype, h->fstype, h->data[0] ? h->data : NULL,
+					 CG_FLAGS | (ro ? MS_RDONLY : 0), err);
 	if (tree < 0)
 		return tree;
-	if (berth_mnt_setattr(tree, &a, dest, err) < 0)
-		return -EINVAL;
-	fd = berth_mnt_open_dest(rootfd, dest, false, err);
+	if (move_mount(tree, "", top, h->name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return berth_error_errno(err, "attach mount on '%s'", dest);
+	return steal_fd(&tree);
+}
+
+/*
+ * The tmpfs at the destination with a directory per hierarchy, made while it
+ * is still detached (nobody else can put anything there), then attached.
+ * Returns the tmpfs's mount fd.
+ */
+static int mount_top(int rootfd, const struct berth_mount *m, const struct hierarchy *h, size_t n,
+		     struct berth_error **err)
+{
+	cleanup_close int top = -1;
+	cleanup_close int fd = -1;
+	int ret;
+
+	top = berth_mnt_fsmount("tmpfs", "tmpfs", "mode=755", CG_FLAGS, err);
+	if (top < 0)
+		return top;
+	for (size_t i = 0; i < n; i++)
+		if (mkdirat(top, h[i].name, 0755) < 0 && errno != EEXIST)
+			return berth_error_errno(err, "'%s/%s'", m->destination, h[i].name);
+	fd = berth_mnt_open_dest(rootfd, m->destination, false, err);
 	if (fd < 0)
 		return fd;
-	return berth_mnt_attach(tree, fd, dest, err);
+	ret = berth_mnt_attach(top, fd, m->destination, err);
+	return ret < 0 ? ret : steal_fd(&top);
 }
 
 static int mount_v1(int rootfd, const struct berth_mount *m, bool ro,
@@ -174,34 +229,36 @@ static int mount_v1(int rootfd, const struct berth_mount *m, bool ro,
 	cleanup_free struct hierarchy *h = NULL;
 	struct berth_mnt_attr lock = { .set = MOUNT_ATTR_RDONLY, .userns_fd = -1 };
 	cleanup_close int top = -1;
+	cleanup_free int *fds = NULL;
 	size_t n = 0;
 	int ret;
 
 	ret = list_hierarchies(&h, &n, err);
 	if (ret < 0)
 		return ret;
-	ret = mount_one(rootfd, m->destination, "tmpfs", "mode=755", false, err);
+	fds = malloc((n ? n : 1) * sizeof(*fds));
+	if (fds == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	top = mount_top(rootfd, m, h, n, err);
+	if (top < 0)
+		return top;
 	for (size_t i = 0; i < n && ret >= 0; i++) {
 		cleanup_free char *dest = NULL;
 
 		if (asprintf(&dest, "%s/%s", m->destination, h[i].name) < 0)
-			return berth_error_set(err, ENOMEM, "out of memory");
-		if (bind)
-			ret = bind_own(rootfd, dest, &h[i], o->self_cgroup, ro, err);
+			ret = berth_error_set(err, ENOMEM, "out of memory");
+		else if ((ret = mount_hierarchy(top, dest, &h[i], bind, ro, o, err)) < 0)
+			ret = berth_error_prefix(err, "cgroup hierarchy '%s'", h[i].name);
 		else
-			ret = mount_one(rootfd, dest, h[i].fstype, h[i].data, ro, err);
-		if (ret < 0)
-			berth_error_prefix(err, "cgroup hierarchy '%s'", h[i].name);
+			fds[i] = ret;
 	}
-	if (ret < 0 || !ro)
+	berth_close_fds(fds, n);
+	if (ret < 0)
 		return ret;
 	/* The tmpfs itself last, once its mount points exist. */
-	top = berth_openat_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 0);
-	if (top < 0) {
-		errno = -top;
-		return berth_error_errno(err, "'%s'", m->destination);
-	}
-	return berth_mnt_setattr(top, &lock, m->destination, err);
+	return ro ? berth_mnt_setattr(top, &lock, m->destination, err) : 0;
 }
 
 int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m,

@@ -55,7 +55,7 @@ static int idmap(int treefd, const struct berth_mount *m, struct berth_error **e
 }
 
 /* Attach @treefd at the destination, then set its propagation (needs it attached). */
-static int attach(int rootfd, int treefd, const struct berth_mount *m, bool file,
+static int attach(int rootfd, int *treefd, const struct berth_mount *m, bool file,
 		  struct berth_error **err)
 {
 	struct berth_mnt_attr a = { .propagation = m->propagation & ~(unsigned long)MS_REC,
@@ -67,10 +67,11 @@ static int attach(int rootfd, int treefd, const struct berth_mount *m, bool file
 	dest = berth_mnt_open_dest(rootfd, m->destination, file, err);
 	if (dest < 0)
 		return dest;
-	ret = berth_mnt_attach(treefd, dest, m->destination, err);
-	if (ret < 0)
-		return ret;
-	return berth_mnt_setattr(treefd, &a, m->destination, err);
+	ret = berth_mnt_attach(*treefd, dest, m->destination, err);
+	if (ret >= 0)
+		ret = berth_mnt_setattr(*treefd, &a, m->destination, err);
+	berth_close2(treefd, &dest);
+	return ret;
 }
 
 /*
@@ -90,7 +91,7 @@ static int do_idmapped_bind(int rootfd, const struct berth_mount *m, int srcfd, 
 	if (ret >= 0)
 		ret = idmap(tree, m, err);
 	if (ret >= 0)
-		ret = attach(rootfd, tree, m, file, err);
+		ret = attach(rootfd, &tree, m, file, err);
 	return ret;
 }
 
@@ -183,7 +184,7 @@ static int do_fs(int rootfd, const struct berth_mount *m, struct berth_error **e
 	if (ret >= 0 && m->tmpcopyup)
 		ret = copy_up(rootfd, tree, m, err);
 	if (ret >= 0)
-		ret = attach(rootfd, tree, m, false, err);
+		ret = attach(rootfd, &tree, m, false, err);
 	return ret;
 }
 

@@ -39,18 +39,23 @@ static bool setgroups_denied(void)
 	return strncmp(buf, "deny", 4) == 0;
 }
 
+/* setgroups(2) first: /proc/self/setgroups is read only to explain an EPERM. */
 static int set_groups(const struct berth_user *u, struct berth_error **err)
 {
-	if (setgroups_denied()) {
+	int saved;
+
+	if (setgroups(u->n_additional_gids, u->additional_gids) == 0)
+		return 0;
+	saved = errno;
+	if (saved == EPERM && setgroups_denied()) {
 		if (u->n_additional_gids == 0)
 			return 0;
 		return berth_error_set(err, EPERM,
 				       "process.user.additionalGids: setgroups is denied in this "
 				       "user namespace (/proc/self/setgroups is \"deny\")");
 	}
-	if (setgroups(u->n_additional_gids, u->additional_gids) < 0)
-		return berth_error_errno(err, "process.user.additionalGids: setgroups");
-	return 0;
+	errno = saved;
+	return berth_error_errno(err, "process.user.additionalGids: setgroups");
 }
 
 int berth_process_set_user(const struct berth_user *u, struct berth_error **err)

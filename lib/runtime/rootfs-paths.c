@@ -32,21 +32,27 @@ static int open_existing(int rootfd, const char *path, int *fd, struct berth_err
 	return berth_error_errno(err, "'%s'", path);
 }
 
-/* The container's /dev/null, checked: the mask must read as empty. */
-static int dev_null_tree(int rootfd, struct berth_error **err)
+/* The container's /dev/null, checked once (@null caches it): the mask must read as empty. */
+static int dev_null_tree(int rootfd, int *null, struct berth_error **err)
 {
-	cleanup_close int fd = -1;
 	struct stat st;
 
-	fd = berth_openat_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return berth_error_errno(err, "'/dev/null'");
-	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		return berth_error_set(err, EINVAL, "'/dev/null': not the null device");
-	return berth_mnt_clone(fd, "", false, err);
+	if (*null < 0) {
+		int fd = berth_openat_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0);
+
+		if (fd < 0)
+			errno = -fd;
+		else
+			*null = fd;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return berth_error_errno(err, "'/dev/null'");
+		if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+			return berth_error_set(err, EINVAL, "'/dev/null': not the null device");
+	}
+	return berth_mnt_clone(*null, "", false, err);
 }
 
-static int mask_one(int rootfd, const char *path, struct berth_error **err)
+static int mask_one(int rootfd, const char *path, int *null, struct berth_error **err)
 {
 	cleanup_close int fd = -1;
 	cleanup_close int tree = -1;
@@ -62,16 +68,20 @@ static int mask_one(int rootfd, const char *path, struct berth_error **err)
 		tree = berth_mnt_fsmount("tmpfs", "tmpfs", NULL,
 					 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
 	else
-		tree = dev_null_tree(rootfd, err);
+		tree = dev_null_tree(rootfd, null, err);
 	if (tree < 0)
 		return tree;
-	return berth_mnt_attach(tree, fd, path, err);
+	ret = berth_mnt_attach(tree, fd, path, err);
+	berth_close2(&tree, &fd);
+	return ret;
 }
 
 int berth_rootfs_mask_paths(int rootfd, char *const *paths, struct berth_error **err)
 {
+	cleanup_close int null = -1;
+
 	for (size_t i = 0; paths != NULL && paths[i] != NULL; i++) {
-		int ret = mask_one(rootfd, paths[i], err);
+		int ret = mask_one(rootfd, paths[i], &null, err);
 
 		if (ret < 0)
 			return berth_error_prefix(err, "linux.maskedPaths[%zu]", i);
@@ -93,12 +103,11 @@ static int readonly_one(int rootfd, const char *path, struct berth_error **err)
 	ret = open_existing(rootfd, path, &fd, err);
 	if (ret < 0 || fd < 0)
 		return ret;
-	tree = berth_mnt_clone(fd, "", true, err);
+	tree = berth_mnt_clone_attr(fd, "", &a, err);
 	if (tree < 0)
-		return tree;
-	ret = berth_mnt_setattr(tree, &a, path, err);
-	if (ret >= 0)
-		ret = berth_mnt_attach(tree, fd, path, err);
+		return berth_error_prefix(err, "'%s'", path);
+	ret = berth_mnt_attach(tree, fd, path, err);
+	berth_close2(&tree, &fd);
 	return ret;
 }
 

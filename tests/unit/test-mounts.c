@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "oci/spec-mounts.h"
+#include "runtime/mount-util.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -138,4 +141,34 @@ BERTH_TEST(mounts_parse_errors_name_the_path)
 	expect_error("[{\"destination\":\"/a\",\"options\":[1]}]", EINVAL,
 		     "mounts[0].options[0]: expected a string, got an integer");
 	expect_error("{}", EINVAL, "mounts: expected an array");
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* The batched closes close exactly what they are given, runs or not. */
+BERTH_TEST(mounts_close_fds_exactly)
+{
+	int fds[6], keep, a, b;
+
+	for (size_t i = 0; i < 6; i++)
+		CHECK((fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	keep = fds[3];
+	fds[3] = -1;
+	CHECK(fds[1] == fds[0] + 1 && fds[2] == fds[1] + 1); /* a run, a gap, a run */
+	berth_close_fds(fds, 6);
+	for (size_t i = 0; i < 6; i++)
+		CHECK(fds[i] < 0 || !fd_open(fds[i]));
+	CHECK(fd_open(keep));
+	a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	b = keep;
+	berth_close2(&a, &b);
+	CHECK(a == -1 && b == -1 && !fd_open(keep));
+	a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	b = -1;
+	keep = a;
+	berth_close2(&a, &b);
+	CHECK(a == -1 && !fd_open(keep));
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "oci/spec-mounts.h"
+#include "runtime/mount-util.h"
 #include "runtime/rootfs-steps.h"
 #include "test-rootfs-helpers.h"
 #include "unit.h"
@@ -145,4 +146,46 @@ BERTH_TEST(rootfs_symlink_race_never_escapes)
 
 	fixture_init(&f);
 	run_in_mount_ns(&f, race, NULL);
+}
+
+/* berth_mnt_create_at makes a new entry or fails: it never follows what is there. */
+static void create_at(struct fixture *f, void *arg)
+{
+	cleanup_close int dir = -1;
+	cleanup_close int d = -1;
+	cleanup_close int file = -1;
+	cleanup_close int tmpfs = -1;
+	struct stat st;
+	char p[256];
+
+	dir = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dir >= 0);
+	snprintf(p, sizeof(p), "%s/made-dir", f->outside);
+	CHECK(symlink(p, "rootfs/dir-link") == 0);
+	snprintf(p, sizeof(p), "%s/made-file", f->outside);
+	CHECK(symlink(p, "rootfs/file-link") == 0);
+	CHECK_INT(berth_mnt_create_at(dir, "dir-link", false), ==, -EEXIST);
+	CHECK_INT(berth_mnt_create_at(dir, "file-link", true), ==, -EEXIST);
+	CHECK(stat("outside/made-dir", &st) < 0 && errno == ENOENT);
+	CHECK(stat("outside/made-file", &st) < 0 && errno == ENOENT);
+	d = berth_mnt_create_at(dir, "new-dir", false);
+	CHECK(d >= 0 && fstat(d, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(stat("rootfs/new-dir", &st) == 0 && S_ISDIR(st.st_mode));
+	file = berth_mnt_create_at(dir, "new-file", true);
+	CHECK(file >= 0 && fstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+	CHECK_INT(berth_mnt_create_at(dir, "new-file", true), ==, -EEXIST);
+	CHECK_INT(berth_mnt_create_at(dir, "new-dir", false), ==, -EEXIST);
+	/* What it returns is the mount point: a tmpfs attached there shows in the root. */
+	tmpfs = berth_mnt_fsmount("tmpfs", "tmpfs", NULL, 0, NULL);
+	CHECK(tmpfs >= 0 && berth_mnt_attach(tmpfs, d, "new-dir", NULL) == 0);
+	snprintf(p, sizeof(p), "%s/new-dir", f->rootfs);
+	CHECK(mountinfo_line(p) != NULL);
+}
+
+BERTH_TEST(rootfs_create_at_never_follows)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	run_in_mount_ns(&f, create_at, NULL);
 }

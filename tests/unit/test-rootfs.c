@@ -358,3 +358,40 @@ BERTH_TEST(rootfs_mount_label_becomes_context_option)
 	free(a);
 	free(b);
 }
+
+/* An image's own /dev entries are replaced, never followed (a link out stays untouched). */
+static void image_dev_entries(struct fixture *f, void *arg)
+{
+	bool userns = arg != NULL;
+	struct berth_spec spec = { 0 };
+	struct berth_rootfs_opts o = { .rootfs = f->rootfs, .userns = userns };
+	struct berth_error *err = NULL;
+	char p[256];
+	struct stat st;
+
+	CHECK(mkdir("rootfs/dev", 0755) == 0);
+	write_file("rootfs/dev/null", "image");
+	write_file("rootfs/dev/ptmx", "image");
+	write_file("outside/zero", "host");
+	snprintf(p, sizeof(p), "%s/zero", f->outside);
+	CHECK(symlink(p, "rootfs/dev/zero") == 0);
+	CHECK_OK(berth_rootfs_mount(&spec, &o, &err), &err);
+	CHECK(stat("rootfs/dev/null", &st) == 0 && S_ISCHR(st.st_mode) &&
+	      st.st_rdev == makedev(1, 3));
+	CHECK(lstat("rootfs/dev/zero", &st) == 0 && !S_ISLNK(st.st_mode));
+	CHECK(stat("rootfs/dev/zero", &st) == 0 && S_ISCHR(st.st_mode) &&
+	      st.st_rdev == makedev(1, 5));
+	CHECK(lstat("outside/zero", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4);
+	CHECK(lstat("rootfs/dev/ptmx", &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(lstat("rootfs/dev/full", &st) == 0);
+}
+
+BERTH_TEST(rootfs_image_dev_entries_replaced)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	run_in_mount_ns(&f, image_dev_entries, NULL);
+	fixture_init(&f);
+	run_in_mount_ns(&f, image_dev_entries, &f);
+}

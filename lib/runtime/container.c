@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "oci/spec.h"
 #include "runtime/default-devices.h"
 #include "runtime/hooks.h"
+#include "runtime/clone.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
@@ -221,60 +221,6 @@ static int write_id_maps(pid_t pid, const char *file, const struct berth_id_map 
 	return 0;
 }
 
-/* struct clone_args up to .cgroup (CLONE_ARGS_SIZE_VER2), without <linux/sched.h>. */
-struct clone_args_v2 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
-
-#define BERTH_CLONE_INTO_CGROUP 0x200000000ULL
-
-/*
- * fork(), born in the cgroup2 directory @v2_dir when there is one
- * (clone3 CLONE_INTO_CGROUP: no migration).  *into says whether it was; a
- * kernel or seccomp profile without clone3 gets a plain fork().
- */
-static pid_t fork_into(int v2_dir, bool *into)
-{
-	struct clone_args_v2 a = {
-		.flags = BERTH_CLONE_INTO_CGROUP,
-		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)v2_dir,
-	};
-	pid_t pid;
-
-	*into = false;
-	if (v2_dir >= 0) {
-		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-		if (pid >= 0) {
-			*into = true;
-			return pid;
-		}
-		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EPERM &&
-		    errno != EOPNOTSUPP)
-			return -1;
-	}
-	return fork();
-}
-
-/*
- * The init, cloned straight into its new namespaces (and born in the cgroup2
- * directory @v2_dir when there is one); -1 when clone3 cannot do it here.
- */
-static pid_t clone_direct(int flags, int v2_dir)
-{
-	struct clone_args_v2 a = {
-		.flags = (uint64_t)(unsigned int)flags,
-		.exit_signal = SIGCHLD,
-	};
-
-	if (v2_dir >= 0) {
-		a.flags |= BERTH_CLONE_INTO_CGROUP;
-		a.cgroup = (uint64_t)v2_dir;
-	}
-	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-}
-
 /* In the new child: what it must not hold, and the bundle as its cwd. */
 static void child_setup(struct creation *c)
 {
@@ -299,7 +245,7 @@ static bool spawn_direct(struct creation *c, struct berth_launch *l)
 		return false;
 	l->direct = true;
 	l->cg_join = &c->join;
-	pid = clone_direct(flags, c->join.v2_dir);
+	pid = berth_clone_into(flags, c->join.v2_dir);
 	if (pid == 0) {
 		child_setup(c);
 		berth_launch_direct(l);
@@ -333,7 +279,7 @@ static int spawn(struct creation *c, struct berth_error **err)
 		return -errno;
 	l.sync = c->sync[1];
 	if (!spawn_direct(c, &l)) {
-		c->stage1 = fork_into(c->join.v2_dir, &into);
+		c->stage1 = berth_fork_into(c->join.v2_dir, &into);
 		if (c->stage1 < 0)
 			return berth_error_errno(err, "fork");
 		/* v1 hierarchies are joined by stage-1 itself; v2 only at birth */

@@ -451,7 +451,6 @@ static int record(struct creation *c, struct berth_error **err)
 	int ret;
 
 	c->st.pid = c->init;
-	c->st.start_time = berth_proc_start_time(c->init);
 	if ((ret = berth_state_save(c->dirfd, &c->st, err)) < 0)
 		return ret;
 	if (c->o->pid_file == NULL)
@@ -595,6 +594,13 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = while_child_works(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);
+	/*
+	 * While the init still waits for its go: once released it may exit (and
+	 * be reaped) before record(), and a start time of 0 would say "alive" of
+	 * a pid that is gone.
+	 */
+	if (ret == 0)
+		c.st.start_time = berth_proc_start_time(c.init);
 	if (ret == 0 && o->start)
 		ret = release_init(&c, err);
 	if (ret == 0)

@@ -273,7 +273,8 @@ enum berth_status berth_state_status(const char *root, const struct berth_state 
 {
 	cleanup_free char *fifo = NULL;
 
-	if (st->pid <= 0 || berth_proc_start_time(st->pid) != st->start_time)
+	/* A start time of 0 is what a process gone reads as: never "alive". */
+	if (st->pid <= 0 || st->start_time == 0 || berth_proc_start_time(st->pid) != st->start_time)
 		return BERTH_STATUS_STOPPED;
 	if (asprintf(&fifo, "%s/%s/exec.fifo", root, st->id) >= 0 && access(fifo, F_OK) == 0)
 		return BERTH_STATUS_CREATED;

@@ -93,11 +93,44 @@ static int step(int *cur, const char *name, bool v2, bool cpuset, struct berth_e
 	return 0;
 }
 
+/*
+ * v1, the usual case: the parent ("/berth") exists, so open it and make only
+ * the last directory, as step() would (no cpuset copy for an existing parent).
+ * 1 when done, 0 to walk from the mount point instead.
+ */
+static int mkdir_in_parent(struct berth_cg_dir *d, bool v1_cpuset, struct berth_error **err)
+{
+	const char *slash = strrchr(d->full, '/');
+	cleanup_free char *parent = NULL;
+	cleanup_close int cur = -1;
+	size_t mlen = strlen(d->mount);
+
+	if (*d->ctrls == '\0' || slash == NULL || (size_t)(slash - d->full) <= mlen ||
+	    slash[1] == '\0')
+		return 0;
+	parent = strndup(d->full, (size_t)(slash - d->full));
+	if (parent == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	cur = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return 0;
+	if (step(&cur, slash + 1, false, v1_cpuset, err) < 0)
+		return berth_error_prefix(err, "%s", d->full);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = steal_fd(&cur);
+	return 1;
+}
+
 int berth_cg_mkdir(struct berth_cg_dir *d, bool v1_cpuset, struct berth_error **err)
 {
-	cleanup_close int cur = open(d->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int cur = -1;
 	const char *p = d->path;
+	int ret;
 
+	if ((ret = mkdir_in_parent(d, v1_cpuset, err)) != 0)
+		return ret < 0 ? ret : 0;
+	cur = open(d->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0)
 		return berth_error_errno(err, "open cgroup root '%s'", d->mount);
 	while (*(p += strspn(p, "/"))) {

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "oci/spec.h"
 #include "runtime/default-devices.h"
 #include "runtime/hooks.h"
+#include "runtime/clone.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
@@ -41,8 +41,12 @@ struct creation {
 	struct berth_cgroup *cg;
 	struct berth_cgroup_join join;
 	bool self_joined; /* stage-1 joins the cgroup itself (clone3 or v1 only) */
+	bool direct;	  /* no stage-1: the init was cloned into its namespaces */
 	char *bundle;
 	char *rootfs;
+	char *config; /* the bundle's config.json as read, kept in the state directory */
+	size_t config_len;
+	int config_fd; /* that file, hardlinked there when it is ours (keep_config) */
 	int dirfd;
 	int sync[2];
 	int fifo; /* the init's end: exec.fifo, or with o->start the pipe's read end */
@@ -51,22 +55,57 @@ struct creation {
 	bool done;
 };
 
-static int load_config(struct creation *c, struct berth_error **err)
+/* Read the bundle's config.json through an fd kept for keep_config(). */
+static int read_config(struct creation *c, struct berth_error **err)
 {
 	cleanup_close int bfd = -1;
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
+	struct stat st;
+	size_t n = 0;
+
+	bfd = open(c->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return berth_error_errno(err, "bundle '%s'", c->bundle);
+	c->config_fd = openat(bfd, "config.json", O_RDONLY | O_CLOEXEC);
+	if (c->config_fd < 0 || fstat(c->config_fd, &st) < 0)
+		return berth_error_errno(err, "open '%s/config.json'", c->bundle);
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > CONFIG_MAX)
+		return berth_error_set(err, EFBIG,
+				       "'%s/config.json': not a regular file of at most %u bytes",
+				       c->bundle, CONFIG_MAX);
+	c->config = malloc((size_t)st.st_size + 1);
+	if (c->config == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(c->config_fd, c->config + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return berth_error_errno(err, "read '%s/config.json'", c->bundle);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	c->config[n] = '\0';
+	c->config_len = n;
+	/* Linked only when the runtime's and written by nobody else (keep_config). */
+	if (!c->o->link_config || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+		close(c->config_fd);
+		c->config_fd = -1;
+	}
+	return 0;
+}
+
+static int load_config(struct creation *c, struct berth_error **err)
+{
 	int ret;
 
 	c->bundle = realpath(c->o->bundle, NULL);
 	if (c->bundle == NULL)
 		return berth_error_errno(err, "bundle '%s'", c->o->bundle);
-	bfd = open(c->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (bfd < 0)
-		return berth_error_errno(err, "bundle '%s'", c->bundle);
-	if ((ret = berth_read_file_at(bfd, "config.json", CONFIG_MAX, &buf, &len, err)) < 0)
+	if ((ret = read_config(c, err)) < 0)
 		return ret;
-	if ((ret = berth_spec_parse(buf, len, &c->spec, err)) < 0)
+	if ((ret = berth_spec_parse(c->config, c->config_len, &c->spec, err)) < 0)
 		return berth_error_prefix(err, "config.json");
 	if (!c->spec->has_process)
 		return berth_error_set(err, EINVAL, "config.json: process: required to create");
@@ -96,11 +135,34 @@ static int load_config(struct creation *c, struct berth_error **err)
 	}
 	if (c->rootfs == NULL)
 		return berth_error_errno(err, "root.path '%s'", c->spec->root_path);
-	/* Keep the exact config for exec and the poststop hooks of delete. */
+	/* The id's claim, before anything else is made under its name. */
 	c->dirfd = berth_state_dir_create(c->o->root, c->o->id, err);
-	if (c->dirfd < 0)
-		return c->dirfd;
-	return berth_write_file_replace(c->dirfd, "config.json", buf, len, 0600, err);
+	return c->dirfd < 0 ? c->dirfd : 0;
+}
+
+/*
+ * Keep the exact config for exec and the poststop hooks of delete: with
+ * o->link_config a hardlink to the file read when it is the runtime's and not
+ * writable by others (its writer replaces it by rename, so the state keeps
+ * what was read; no second file to write and later free), else a copy.
+ */
+static int keep_config(struct creation *c, struct berth_error **err)
+{
+	if (c->config_fd >= 0 &&
+	    linkat(c->config_fd, "", c->dirfd, "config.json", AT_EMPTY_PATH) == 0)
+		return 0;
+	return berth_write_file_replace(c->dirfd, "config.json", c->config, c->config_len, 0600,
+					err);
+}
+
+/*
+ * What the parent does while the child builds its namespaces and rootfs.  Not
+ * the cgroup limits: the v1 devices list is rewritten deny-all first, which
+ * would fail the child's mknod of the default devices meanwhile.
+ */
+static int while_child_works(struct creation *c, struct berth_error **err)
+{
+	return keep_config(c, err);
 }
 
 static int make_fifo(struct creation *c, struct berth_error **err)
@@ -159,40 +221,42 @@ static int write_id_maps(pid_t pid, const char *file, const struct berth_id_map 
 	return 0;
 }
 
-/* struct clone_args up to .cgroup (CLONE_ARGS_SIZE_VER2), without <linux/sched.h>. */
-struct clone_args_v2 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
-
-#define BERTH_CLONE_INTO_CGROUP 0x200000000ULL
+/* In the new child: what it must not hold, and the bundle as its cwd. */
+static void child_setup(struct creation *c)
+{
+	close(c->sync[0]);
+	/* The init must not hold the write end: EOF is its "creation failed". */
+	if (c->go >= 0)
+		close(c->go);
+	if (chdir(c->bundle) < 0)
+		_exit(1);
+}
 
 /*
- * fork(), born in the cgroup2 directory @v2_dir when there is one
- * (clone3 CLONE_INTO_CGROUP: no migration).  *into says whether it was; a
- * kernel or seccomp profile without clone3 gets a plain fork().
+ * Clone the init directly when the spec allows (berth_launch_direct_flags);
+ * any failure falls back to stage-1, which reports a real error precisely.
  */
-static pid_t fork_into(int v2_dir, bool *into)
+static bool spawn_direct(struct creation *c, struct berth_launch *l)
 {
-	struct clone_args_v2 a = {
-		.flags = BERTH_CLONE_INTO_CGROUP,
-		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)v2_dir,
-	};
+	int flags = berth_launch_direct_flags(c->spec);
 	pid_t pid;
 
-	*into = false;
-	if (v2_dir >= 0) {
-		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-		if (pid >= 0) {
-			*into = true;
-			return pid;
-		}
-		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EPERM &&
-		    errno != EOPNOTSUPP)
-			return -1;
+	if (flags < 0)
+		return false;
+	l->direct = true;
+	l->cg_join = &c->join;
+	pid = berth_clone_into(flags, c->join.v2_dir);
+	if (pid == 0) {
+		child_setup(c);
+		berth_launch_direct(l);
 	}
-	return fork();
+	l->direct = false;
+	l->cg_join = NULL;
+	if (pid < 0)
+		return false;
+	c->init = pid;
+	c->direct = c->self_joined = true;
+	return true;
 }
 
 static int spawn(struct creation *c, struct berth_error **err)
@@ -214,21 +278,18 @@ static int spawn(struct creation *c, struct berth_error **err)
 	if (berth_sync_pair(c->sync, err) < 0)
 		return -errno;
 	l.sync = c->sync[1];
-	c->stage1 = fork_into(c->join.v2_dir, &into);
-	if (c->stage1 < 0)
-		return berth_error_errno(err, "fork");
-	/* v1 hierarchies are joined by stage-1 itself; v2 only at birth */
-	c->self_joined = into || c->join.v2_dir < 0;
-	if (c->self_joined)
-		l.cg_join = &c->join;
-	if (c->stage1 == 0) {
-		close(c->sync[0]);
-		/* The init must not hold the write end: EOF is its "creation failed". */
-		if (c->go >= 0)
-			close(c->go);
-		if (chdir(c->bundle) < 0)
-			_exit(1);
-		berth_launch_stage1(&l);
+	if (!spawn_direct(c, &l)) {
+		c->stage1 = berth_fork_into(c->join.v2_dir, &into);
+		if (c->stage1 < 0)
+			return berth_error_errno(err, "fork");
+		/* v1 hierarchies are joined by stage-1 itself; v2 only at birth */
+		c->self_joined = into || c->join.v2_dir < 0;
+		if (c->self_joined)
+			l.cg_join = &c->join;
+		if (c->stage1 == 0) {
+			child_setup(c);
+			berth_launch_stage1(&l);
+		}
 	}
 	close(c->sync[1]);
 	c->sync[1] = -1;
@@ -266,9 +327,10 @@ static int enter_cgroup(struct creation *c, struct berth_error **err)
 	return berth_cgroup_enter(c->cg, c->stage1, err);
 }
 
-static int release_stage1(struct creation *c, struct berth_error **err)
+/* The go-ahead (with @text: the state, for the init's hooks). */
+static int send_go(struct creation *c, const char *text, struct berth_error **err)
 {
-	int ret = berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+	int ret = berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, text);
 
 	if (ret < 0) {
 		errno = -ret;
@@ -277,34 +339,58 @@ static int release_stage1(struct creation *c, struct berth_error **err)
 	return 0;
 }
 
+static int release_stage1(struct creation *c, struct berth_error **err)
+{
+	return send_go(c, NULL, err);
+}
+
+/* The direct init has its user namespace from birth: no USERNS message to wait for. */
 static int map_user_namespace(struct creation *c, struct berth_error **err)
+{
+	pid_t pid = c->direct ? c->init : c->stage1;
+	struct berth_sync_msg m;
+	int ret;
+
+	if ((!c->direct && (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_USERNS, &m, err)) < 0) ||
+	    (ret = write_id_maps(pid, "uid_map", c->spec->uid_maps, c->spec->n_uid_maps, err)) <
+		0 ||
+	    (ret = write_id_maps(pid, "gid_map", c->spec->gid_maps, c->spec->n_gid_maps, err)) < 0)
+		return ret;
+	return send_go(c, NULL, err);
+}
+
+/* stage-1 has unshared its time namespace: no process is in it yet. */
+static int set_time_offsets(struct creation *c, struct berth_error **err)
 {
 	struct berth_sync_msg m;
 	int ret;
 
-	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_USERNS, &m, err)) < 0 ||
-	    (ret = write_id_maps(c->stage1, "uid_map", c->spec->uid_maps, c->spec->n_uid_maps,
-				 err)) < 0 ||
-	    (ret = write_id_maps(c->stage1, "gid_map", c->spec->gid_maps, c->spec->n_gid_maps,
-				 err)) < 0)
+	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_TIMENS, &m, err)) < 0 ||
+	    (ret = berth_launch_time_offsets(c->stage1, c->spec, err)) < 0)
 		return ret;
-	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, NULL);
+	return send_go(c, NULL, err);
 }
 
 static int runtime_hooks(struct creation *c, struct berth_error **err)
 {
+	const struct berth_hooks *h = &c->spec->hooks;
 	cleanup_free char *state = NULL;
 	struct berth_sync_msg m;
 	int ret;
 
 	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_HOOKS, &m, err)) < 0)
 		return ret;
+	/* The state is for hooks only, here and in the init. */
+	if (h->n[BERTH_HOOK_PRESTART] + h->n[BERTH_HOOK_CREATE_RUNTIME] +
+		h->n[BERTH_HOOK_CREATE_CONTAINER] + h->n[BERTH_HOOK_START_CONTAINER] ==
+	    0)
+		return send_go(c, NULL, err);
 	state = state_json_string(c, BERTH_STATUS_CREATING);
 	if ((ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_PRESTART, state, err)) < 0 ||
 	    (ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_CREATE_RUNTIME, state, err)) <
 		0)
 		return ret;
-	return berth_sync_send(c->sync[0], BERTH_SYNC_GO, 0, -1, state);
+	return send_go(c, state, err);
 }
 
 static int hand_out_fds(struct creation *c, struct berth_error **err)
@@ -343,14 +429,17 @@ static int follow_init(struct creation *c, struct berth_error **err)
 	struct berth_sync_msg m;
 	int ret, status;
 
-	ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PID, &m, err);
-	waitpid(c->stage1, &status, 0);
-	c->stage1 = -1;
-	if (ret < 0)
-		return ret;
-	c->init = m.value;
-	if ((ret = release_stage1(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 ||
-	    (ret = hand_out_fds(c, err)) < 0 ||
+	if (!c->direct) {
+		ret = berth_sync_expect(c->sync[0], BERTH_SYNC_PID, &m, err);
+		waitpid(c->stage1, &status, 0);
+		c->stage1 = -1;
+		if (ret < 0)
+			return ret;
+		c->init = m.value;
+		if ((ret = release_stage1(c, err)) < 0)
+			return ret;
+	}
+	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
 	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
 		return ret;
 	return 0;
@@ -362,7 +451,6 @@ static int record(struct creation *c, struct berth_error **err)
 	int ret;
 
 	c->st.pid = c->init;
-	c->st.start_time = berth_proc_start_time(c->init);
 	if ((ret = berth_state_save(c->dirfd, &c->st, err)) < 0)
 		return ret;
 	if (c->o->pid_file == NULL)
@@ -449,6 +537,9 @@ static void release(struct creation *c)
 		close(c->go);
 	free(c->bundle);
 	free(c->rootfs);
+	free(c->config);
+	if (c->config_fd >= 0)
+		close(c->config_fd);
 	free(c->st.created);
 	free(c->st.cgroup);
 }
@@ -458,6 +549,7 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 	struct creation c = {
 		.o = o,
 		.dirfd = -1,
+		.config_fd = -1,
 		.sync = { -1, -1 },
 		.fifo = -1,
 		.go = -1,
@@ -493,10 +585,22 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = enter_cgroup(&c, err);
 	if (ret == 0 && c.spec->ns[BERTH_NS_USER].present && !c.spec->ns[BERTH_NS_USER].path)
 		ret = map_user_namespace(&c, err);
-	if (ret == 0)
+	if (ret == 0 && c.spec->ns[BERTH_NS_TIME].present && !c.spec->ns[BERTH_NS_TIME].path &&
+	    !c.direct)
+		ret = set_time_offsets(&c, err);
+	if (ret == 0 && !c.direct)
 		ret = release_stage1(&c, err);
 	if (ret == 0)
+		ret = while_child_works(&c, err);
+	if (ret == 0)
 		ret = follow_init(&c, err);
+	/*
+	 * While the init still waits for its go: once released it may exit (and
+	 * be reaped) before record(), and a start time of 0 would say "alive" of
+	 * a pid that is gone.
+	 */
+	if (ret == 0)
+		c.st.start_time = berth_proc_start_time(c.init);
 	if (ret == 0 && o->start)
 		ret = release_init(&c, err);
 	if (ret == 0)

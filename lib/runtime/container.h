@@ -29,6 +29,13 @@ struct berth_create_opts {
 	 */
 	bool start;
 	struct berth_error **start_warn;
+	/*
+	 * The caller replaces the bundle's config.json only by rename, never
+	 * rewriting it in place (berth's engine): the state directory may keep a
+	 * hardlink to the file read instead of a copy, when that file is the
+	 * runtime's own and not group/other-writable.
+	 */
+	bool link_config;
 };
 
 /*

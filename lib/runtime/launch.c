@@ -84,6 +84,19 @@ out:
 	return ret;
 }
 
+/* The parent has written our uid/gid maps once it says GO. */
+static int become_userns_root(int sync, struct berth_error **err)
+{
+	int ret;
+
+	if ((ret = wait_go(sync, err)) < 0)
+		return ret;
+	/* Become root of the new namespace so what we create is owned by its root. */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return berth_error_errno(err, "become root in the user namespace (is 0 mapped?)");
+	return 0;
+}
+
 static int create_userns(const struct berth_launch *l, struct berth_error **err)
 {
 	int ret;
@@ -95,12 +108,7 @@ static int create_userns(const struct berth_launch *l, struct berth_error **err)
 		errno = -ret;
 		return berth_error_errno(err, "sync");
 	}
-	if ((ret = wait_go(l->sync, err)) < 0)
-		return ret;
-	/* Become root of the new namespace so what we create is owned by its root. */
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return berth_error_errno(err, "become root in the user namespace (is 0 mapped?)");
-	return 0;
+	return become_userns_root(l->sync, err);
 }
 
 static int new_ns_flags(const struct berth_spec *s)
@@ -116,9 +124,9 @@ static int new_ns_flags(const struct berth_spec *s)
 	return flags;
 }
 
-static int write_time_offsets(const struct berth_spec *s, struct berth_error **err)
+int berth_launch_time_offsets(pid_t pid, const struct berth_spec *s, struct berth_error **err)
 {
-	char buf[128];
+	char buf[128], path[64];
 	int len = 0, ret;
 
 	if (s->time_monotonic.present)
@@ -129,7 +137,8 @@ static int write_time_offsets(const struct berth_spec *s, struct berth_error **e
 				(long long)s->time_boottime.secs, s->time_boottime.nanosecs);
 	if (len == 0)
 		return 0;
-	ret = berth_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)len);
+	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", (int)pid);
+	ret = berth_write_file_at(AT_FDCWD, path, buf, (size_t)len);
 	if (ret < 0) {
 		errno = -ret;
 		return berth_error_errno(err, "linux.timeOffsets: write timens_offsets");
@@ -137,28 +146,57 @@ static int write_time_offsets(const struct berth_spec *s, struct berth_error **e
 	return 0;
 }
 
+/*
+ * Into the cgroup first, before any namespace (cgroup.h).  The `tasks` fds
+ * were opened by the parent as host root: cgroup v1 checks the opener's
+ * credentials, so this works from a new user namespace too.
+ */
+static int join_cgroup(const struct berth_launch *l, struct berth_error **err)
+{
+	int ret;
+
+	if (l->cg_join == NULL)
+		return 0;
+	ret = berth_cgroup_join_self(l->cg_join);
+	berth_cgroup_join_close(l->cg_join);
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "join the container's cgroup");
+	}
+	return 0;
+}
+
+/*
+ * The parent writes the offsets of our new time namespace: in a new user
+ * namespace our /proc files, non-dumpable, belong to the host's root.
+ */
+static int ask_time_offsets(const struct berth_launch *l, struct berth_error **err)
+{
+	int ret;
+
+	if (!l->spec->ns[BERTH_NS_TIME].present || l->spec->ns[BERTH_NS_TIME].path != NULL)
+		return 0;
+	ret = berth_sync_send(l->sync, BERTH_SYNC_TIMENS, 0, -1, NULL);
+	if (ret < 0) {
+		errno = -ret;
+		return berth_error_errno(err, "sync");
+	}
+	return wait_go(l->sync, err);
+}
+
 static int stage1(const struct berth_launch *l, pid_t *init, struct berth_error **err)
 {
 	const struct berth_spec *s = l->spec;
 	int ret;
 
-	/* Into the cgroup first, as host root, before any namespace (cgroup.h). */
-	if (l->cg_join != NULL) {
-		ret = berth_cgroup_join_self(l->cg_join);
-		berth_cgroup_join_close(l->cg_join);
-		if (ret < 0) {
-			errno = -ret;
-			return berth_error_errno(err, "join the container's cgroup");
-		}
-	}
-	if ((ret = join_namespaces(s, err)) < 0)
+	if ((ret = join_cgroup(l, err)) < 0 || (ret = join_namespaces(s, err)) < 0)
 		return ret;
 	if (s->ns[BERTH_NS_USER].present && s->ns[BERTH_NS_USER].path == NULL &&
 	    (ret = create_userns(l, err)) < 0)
 		return ret;
 	if (unshare(new_ns_flags(s)) < 0)
 		return berth_error_errno(err, "create namespaces");
-	if ((ret = write_time_offsets(s, err)) < 0)
+	if ((ret = ask_time_offsets(l, err)) < 0)
 		return ret;
 	/* We are in the cgroup once the parent says so (or joined above); the init inherits it. */
 	if ((ret = wait_go(l->sync, err)) < 0)
@@ -186,6 +224,27 @@ void berth_launch_stage1(const struct berth_launch *l)
 		berth_launch_init(l);
 	berth_sync_send(l->sync, BERTH_SYNC_PID, init, -1, NULL);
 	_exit(0);
+}
+
+int berth_launch_direct_flags(const struct berth_spec *s)
+{
+	for (int i = 0; i < BERTH_NS_COUNT; i++)
+		if (s->ns[i].present && s->ns[i].path != NULL)
+			return -1;
+	if (s->ns[BERTH_NS_TIME].present)
+		return -1;
+	return new_ns_flags(s) | (s->ns[BERTH_NS_USER].present ? CLONE_NEWUSER : 0);
+}
+
+void berth_launch_direct(const struct berth_launch *l)
+{
+	struct berth_error *err = NULL;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (join_cgroup(l, &err) < 0 ||
+	    (l->spec->ns[BERTH_NS_USER].present && become_userns_root(l->sync, &err) < 0))
+		die_with(l->sync, err);
+	berth_launch_init(l);
 }
 
 /*
@@ -321,7 +380,7 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	int ret;
 
 	/* Speak only once the parent has stage-1's PID message: one socket, one order. */
-	if ((ret = wait_go(l->sync, err)) < 0 ||
+	if ((!l->direct && (ret = wait_go(l->sync, err)) < 0) ||
 	    (!l->no_new_keyring && (ret = berth_join_session_keyring(l->id, err)) < 0))
 		return ret;
 	/* Our real cgroup paths, for binding them where cgroupfs cannot be mounted fresh. */

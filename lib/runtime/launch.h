@@ -12,10 +12,15 @@
 /*
  * Turning a parsed spec into the container's init process.
  *
- * The parent forks a stage-1 child, which joins the namespaces given by path,
- * creates the user namespace (the parent writes its maps), unshares the other
- * namespaces and clones the init with CLONE_PARENT, so the init is a child of
- * the runtime (which can wait for it) and PID 1 of its new PID namespace.
+ * When the spec joins no namespace by path and has no time namespace, the
+ * parent clones the init directly into all its new namespaces (one clone3,
+ * berth_launch_direct_flags): the init joins the v1 cgroups, waits for the
+ * parent to write its uid/gid maps (a GO, only with a new user namespace) and
+ * goes on as below.  Otherwise the parent forks a stage-1 child, which joins
+ * the namespaces given by path, creates the user namespace (the parent writes
+ * its maps), unshares the other namespaces, writes the time offsets and clones
+ * the init with CLONE_PARENT, so the init is a child of the runtime (which
+ * can wait for it) and PID 1 of its new PID namespace.
  * The init then builds the rootfs and the process and blocks on the exec
  * fifo until `start`.  See docs/ARCHITECTURE.md for the message sequence.
  */
@@ -32,12 +37,32 @@ struct berth_launch {
 	const char *id;
 	/* stage-1 writes itself into these v1 cgroups first (NULL: the parent moves it) */
 	struct berth_cgroup_join *cg_join;
+	/* the init was cloned into its namespaces by the parent (berth_launch_direct) */
+	bool direct;
 	/* spec->seccomp compiled by the parent (NULL: compiled here by libseccomp) */
 	const struct berth_seccomp_prog *seccomp_prog;
 };
 
 /* Stage-1 child: never returns. */
 __attribute__((noreturn)) void berth_launch_stage1(const struct berth_launch *l);
+
+/*
+ * The clone flags that create every namespace of @s at once (the direct
+ * path), or -1 when a stage-1 is needed: a namespace joined by path (joined
+ * before the others are created) or a time namespace (its offsets are written
+ * before any process enters it).  Never CLONE_NEWCGROUP: the init unshares it
+ * once in its cgroup.
+ */
+int berth_launch_direct_flags(const struct berth_spec *s);
+
+/* The init cloned with berth_launch_direct_flags(): never returns. */
+__attribute__((noreturn)) void berth_launch_direct(const struct berth_launch *l);
+
+/*
+ * Write linux.timeOffsets to the time namespace @pid created for its children
+ * (stage-1 asks with BERTH_SYNC_TIMENS, before any process is in it).
+ */
+int berth_launch_time_offsets(pid_t pid, const struct berth_spec *s, struct berth_error **err);
 
 /* The init: never returns (execs the process or exits after sending an error). */
 __attribute__((noreturn)) void berth_launch_init(const struct berth_launch *l);

@@ -135,10 +135,14 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 	return ret;
 }
 
-/* The recorded init still runs (never true of a pid <= 0: kill() would hit a group). */
+/*
+ * The recorded init still runs (never true of a pid <= 0: kill() would hit a
+ * group, nor of a start time of 0, what a process gone reads as).
+ */
 static bool init_alive(const struct berth_state *st)
 {
-	return st->pid > 0 && berth_proc_start_time(st->pid) == st->start_time;
+	return st->pid > 0 && st->start_time != 0 &&
+	       berth_proc_start_time(st->pid) == st->start_time;
 }
 
 /* Kill everything left in the cgroup and wait (briefly) for the init to go. */

@@ -71,9 +71,15 @@ int berth_state_dir_create(const char *root, const char *id, struct berth_error 
 	cleanup_close int rfd = -1;
 	int fd, ret;
 
-	if ((ret = berth_state_check_id(id, err)) < 0 || (ret = mkdir_parents(root, err)) < 0)
+	if ((ret = berth_state_check_id(id, err)) < 0)
 		return ret;
+	/* The root exists but for the first container: make its parents only then. */
 	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0 && errno == ENOENT) {
+		if ((ret = mkdir_parents(root, err)) < 0)
+			return ret;
+		rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (rfd < 0)
 		return berth_error_errno(err, "open '%s'", root);
 	if (mkdirat(rfd, id, 0700) < 0) {
@@ -267,7 +273,8 @@ enum berth_status berth_state_status(const char *root, const struct berth_state 
 {
 	cleanup_free char *fifo = NULL;
 
-	if (st->pid <= 0 || berth_proc_start_time(st->pid) != st->start_time)
+	/* A start time of 0 is what a process gone reads as: never "alive". */
+	if (st->pid <= 0 || st->start_time == 0 || berth_proc_start_time(st->pid) != st->start_time)
 		return BERTH_STATUS_STOPPED;
 	if (asprintf(&fifo, "%s/%s/exec.fifo", root, st->id) >= 0 && access(fifo, F_OK) == 0)
 		return BERTH_STATUS_CREATED;

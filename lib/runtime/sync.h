@@ -13,18 +13,22 @@
  * SOCK_SEQPACKET socketpair, one message per packet, optionally carrying one
  * fd.  Each step of container creation is one message; an error in the child
  * is sent as BERTH_SYNC_ERROR with its errno and message, so the parent can
- * report what failed before execve.
+ * report what failed before execve.  An init cloned directly into its
+ * namespaces (launch.h) sends no USERNS, PID or TIMENS: the parent writes its
+ * maps unasked and sends one GO (with a new user namespace only), then the
+ * sequence goes on at HOOKS.
  */
 
 enum berth_sync_type {
 	BERTH_SYNC_GO = 1,  /* parent -> child: go on */
-	BERTH_SYNC_USERNS,  /* child -> parent: write my uid/gid maps */
+	BERTH_SYNC_USERNS,  /* stage-1 -> parent: write my uid/gid maps */
 	BERTH_SYNC_PID,	    /* stage-1 -> parent: value = init's pid */
 	BERTH_SYNC_HOOKS,   /* init -> parent: run prestart/createRuntime hooks */
 	BERTH_SYNC_PTY,	    /* init -> parent: fd = pty master */
 	BERTH_SYNC_SECCOMP, /* init -> parent: fd = seccomp listener */
 	BERTH_SYNC_READY,   /* init -> parent: waiting for start */
 	BERTH_SYNC_ERROR,   /* child -> parent: value = errno, payload = message */
+	BERTH_SYNC_TIMENS,  /* stage-1 -> parent: write my new time namespace's offsets */
 };
 
 struct berth_sync_msg {

@@ -282,3 +282,16 @@ def test_two_containers_same_root(ctr):
     ctr.ok("delete", "--force", second)
     ctr.ok("delete", "--force", ctr.id)
     assert not ctr.cgroup("memory", cg).exists()
+
+
+def test_state_config_survives_bundle_rewritten_in_place(ctr):
+    # berth-runc's callers may rewrite config.json in place after create (this suite does):
+    # the state keeps its own copy, never a link to the bundle's file.
+    ctr.create(["sleep", "1000"])
+    kept = ctr.root / ctr.id / "config.json"
+    before = kept.read_text()
+    assert os.stat(kept).st_ino != os.stat(ctr.bundle / "config.json").st_ino
+    ctr.config["process"]["args"] = ["rewritten"]
+    ctr.write_config()
+    assert kept.read_text() == before
+    ctr.delete()

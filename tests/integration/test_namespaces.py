@@ -169,3 +169,54 @@ def test_time_namespace_offsets(ctr):
     host = float(open("/proc/uptime").read().split()[0])
     # the host is read after the container: allow a little skew either way
     assert 86400 * 1000 - 5 <= uptime - host < 86400 * 1000 + 60
+
+
+def test_user_namespace_init_joins_v1_cgroups(ctr):
+    # The init is cloned straight into its user namespace and writes itself into the v1
+    # `tasks` files the runtime opened: it must land in the container's cgroup everywhere.
+    userns_config(ctr)
+    ctr.run(["sleep", "1000"], detach=True)
+    pid = ctr.state()["pid"]
+    want = ctr.cgroups_path
+    lines = open(f"/proc/{pid}/cgroup").read().splitlines()
+    v1 = [line.split(":", 2) for line in lines if line.split(":", 2)[1] and not line.split(":", 2)[1].startswith("name=")]
+    assert v1, lines
+    assert all(path == want for _, _, path in v1), lines
+    ctr.ok("delete", "--force", ctr.id)
+
+
+def test_user_namespace_without_root_mapping_reports_why(ctr):
+    userns_config(ctr)
+    ctr.config["linux"]["uidMappings"] = [{"containerID": 1, "hostID": 100000, "size": 1000}]
+    ctr.config["linux"]["gidMappings"] = [{"containerID": 1, "hostID": 100000, "size": 1000}]
+    r = ctr.run(["/probe"])
+    assert r.returncode != 0
+    assert "is 0 mapped" in r.stderr, r
+
+
+def test_user_namespace_with_netns_joined_by_path(ctr):
+    # A namespace joined by path takes the stage-1 path, user namespace and all.
+    h = holder("--net")
+    try:
+        userns_config(ctr)
+        want = os.stat(f"/proc/{h.pid}/ns/net").st_ino
+        ctr.add_namespace("network", f"/proc/{h.pid}/ns/net")
+        d = ctr.run_probe(None, "read", "/proc/self/uid_map")
+        assert d["namespaces"]["net"] == want
+        assert d["namespaces"]["user"] != host_ns("user")
+        assert d["uid"] == 0 and d["pid"] == 1
+        assert ["0", "100000", "1000"] in [line.split() for line in d["actions"][0]["data"].splitlines()]
+    finally:
+        h.send_signal(signal.SIGKILL)
+        h.wait()
+
+
+@pytest.mark.berth_only
+def test_time_namespace_with_user_namespace(ctr):
+    userns_config(ctr)
+    ctr.add_namespace("time")
+    ctr.config["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 1000, "nanosecs": 0}}
+    d = ctr.run_probe(None, "read", "/proc/uptime")
+    assert d["namespaces"]["time"] != host_ns("time")
+    assert d["namespaces"]["user"] != host_ns("user") and d["uid"] == 0
+    assert float(d["actions"][0]["data"].split()[0]) > 86400 * 1000 - 5

@@ -118,3 +118,17 @@ BERTH_TEST(runtime_delete_reads_config_only_for_poststop_hooks)
 	/* An older state.json without the field: the config is read as before. */
 	CHECK(delete_runs_hook(""));
 }
+
+/* A start time of 0 (the init was gone when it was read) never makes a dead pid "running". */
+BERTH_TEST(runtime_state_zero_start_time_is_stopped)
+{
+	struct berth_state st = { .id = "c1", .start_time = 0 };
+	pid_t gone = fork();
+
+	CHECK(gone >= 0);
+	if (gone == 0)
+		_exit(0);
+	CHECK(waitpid(gone, NULL, 0) == gone);
+	st.pid = gone;
+	CHECK_INT(berth_state_status("/nonexistent", &st), ==, BERTH_STATUS_STOPPED);
+}

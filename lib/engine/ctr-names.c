@@ -141,12 +141,17 @@ int berth_ctr_alloc(struct berth_engine *e, const char *name, char *id, char **n
 	return 0;
 }
 
-/* Drop names/@name if it still points at @id. */
-void berth_ctr_release_name(struct berth_engine *e, const char *name, const char *id)
+bool berth_ctr_name_owned(struct berth_engine *e, const char *name, const char *id)
 {
 	char owner[BERTH_CTR_ID_LEN + 1];
 	ssize_t n = readlinkat(e->namesfd, name, owner, sizeof(owner) - 1);
 
-	if (n == BERTH_CTR_ID_LEN && memcmp(owner, id, BERTH_CTR_ID_LEN) == 0)
+	return n == BERTH_CTR_ID_LEN && memcmp(owner, id, BERTH_CTR_ID_LEN) == 0;
+}
+
+/* Drop names/@name if it still points at @id. */
+void berth_ctr_release_name(struct berth_engine *e, const char *name, const char *id)
+{
+	if (berth_ctr_name_owned(e, name, id))
 		unlinkat(e->namesfd, name, 0);
 }

@@ -193,10 +193,9 @@ static int set_aside(struct berth_engine *e, const char *id)
  */
 static void set_aside_name(struct berth_engine *e, const char *name, const char *id)
 {
-	char owner[BERTH_CTR_ID_LEN + 1], aside[sizeof(REMOVED_PREFIX) + BERTH_CTR_ID_LEN + 8];
-	ssize_t n = readlinkat(e->namesfd, name, owner, sizeof(owner) - 1);
+	char aside[sizeof(REMOVED_PREFIX) + BERTH_CTR_ID_LEN + 8];
 
-	if (n != BERTH_CTR_ID_LEN || memcmp(owner, id, BERTH_CTR_ID_LEN) != 0)
+	if (!berth_ctr_name_owned(e, name, id))
 		return;
 	snprintf(aside, sizeof(aside), REMOVED_PREFIX "%s.name", id);
 	if (renameat(e->namesfd, name, e->ctrfd, aside) < 0)

@@ -11,6 +11,7 @@ removed and the test fails if anything is left: mounts under the data root, cgro
 import io
 import json
 import os
+import select
 import shutil
 import subprocess
 import tarfile
@@ -28,6 +29,42 @@ BERTH = os.environ.get("BERTH", str(BUILD / "berth"))
 PROBE = os.environ.get("BERTH_PROBE", str(REPO / "build" / "probe"))
 IMAGE = "bb:test"
 _counter = [0]
+
+
+def wait_for(cond, timeout=15, what="condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def full_state(engine, ref):
+    """State as the monitor wrote it (inspect leaves MonitorPid out; RestartCount is top-level)."""
+    cid = engine.inspect(ref)["Id"]
+    st = json.loads((engine.root / "containers" / cid / "state.json").read_text())
+    return st.get("State", st)
+
+
+def read_pty(fd, timeout, poll=0.2, on_output=None):
+    """Read pty master @fd until EOF or @timeout seconds: (bytes, timed out).  @on_output(out)
+    is called after every poll, with all that was read so far."""
+    out = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], poll)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if on_output is not None:
+            on_output(out)
+    return out, time.time() >= end
 
 
 def _busybox_applets():

@@ -4,12 +4,12 @@ import os
 import pty
 import pwd
 import re
-import select
 import time
 from pathlib import Path
 
 
 from engine_helpers import engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+from engine_helpers import read_pty
 
 
 def run_bg(engine, name, *cmd):
@@ -65,18 +65,7 @@ def test_exec_tty(engine):
                                                       "build" / "berth"),
                   ["berth", "--root", str(engine.root), "exec", "-it", "xx", "sh", "-c",
                    "tty; echo rows=$(stty size)"], engine.env)
-    out = b""
-    end = time.time() + 15
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
+    out, _ = read_pty(fd, 15, poll=0.5)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, out
     assert b"/dev/pts/" in out and b"rows=" in out, out

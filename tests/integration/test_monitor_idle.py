@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import engine as _engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+from engine_helpers import full_state, wait_for
 
 # The target: a quarter of podman's conmon, measured here at 1029-1314 kB PSS.
 PSS_TARGET_KB = 257
@@ -25,21 +26,6 @@ PSS_TARGET_KB = 257
 @pytest.fixture
 def engine(_engine):
     return _engine
-
-
-def wait_for(cond, timeout=15, what="condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def full_state(engine, ref):
-    cid = engine.inspect(ref)["Id"]
-    st = json.loads((engine.root / "containers" / cid / "state.json").read_text())
-    return st.get("State", st)
 
 
 def cmdline(pid):

@@ -7,7 +7,6 @@ killed monitor or a killed `berth run` leaves state that `ps` reports and `rm -f
 """
 import os
 import pty
-import select
 import signal
 import subprocess
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import engine as _engine, image_tar, IMAGE  # noqa: F401 (fixtures)
+from engine_helpers import full_state, read_pty, wait_for
 
 
 @pytest.fixture
@@ -30,23 +30,6 @@ def pid_alive(pid):
         return False
     st = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     return st != "Z"
-
-
-def wait_for(cond, timeout=15, what="condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def full_state(engine, ref):
-    """State as the monitor wrote it (inspect leaves MonitorPid out; RestartCount is top-level)."""
-    import json
-    cid = engine.inspect(ref)["Id"]
-    st = json.loads((engine.root / "containers" / cid / "state.json").read_text())
-    return st.get("State", st)
 
 
 def log_text(engine, cid):
@@ -118,23 +101,15 @@ def test_tty(engine):
     import struct
     import termios
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
-    out = b""
-    sent = False
-    end = time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
+    sent = []
+
+    def answer(out):
         if not sent and b"33 101" in out:
             os.write(fd, b"abc\r")
-            sent = True
-    if time.time() >= end:
+            sent.append(True)
+
+    out, timed_out = read_pty(fd, 20, on_output=answer)
+    if timed_out:
         os.kill(pid, signal.SIGKILL)  # a stuck client must not hang the suite
     _, status = os.waitpid(pid, 0)
     text = out.decode(errors="replace")
@@ -155,19 +130,8 @@ def test_tty_size_is_set_before_the_process_starts(engine):
     import struct
     import termios
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 27, 93, 0, 0))
-    out = b""
-    end = time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    if time.time() >= end:
+    out, timed_out = read_pty(fd, 20)
+    if timed_out:
         os.kill(pid, signal.SIGKILL)  # a stuck client must not hang the suite
     _, status = os.waitpid(pid, 0)
     assert out.decode(errors="replace").split() == ["27", "93"], out

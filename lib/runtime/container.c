@@ -459,6 +459,14 @@ static int record(struct creation *c, struct berth_error **err)
 	return berth_write_file_replace(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
 }
 
+static int open_mnt_ns(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /*
  * o->start: the init is READY (every create step succeeded), let it exec now
  * as `start` would; the state then records it running (no exec.fifo).
@@ -601,6 +609,8 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 	 */
 	if (ret == 0)
 		c.st.start_time = berth_proc_start_time(c.init);
+	if (ret == 0 && o->mnt_ns_fd != NULL)
+		*o->mnt_ns_fd = open_mnt_ns(c.init);
 	if (ret == 0 && o->start)
 		ret = release_init(&c, err);
 	if (ret == 0)

@@ -36,6 +36,14 @@ struct berth_create_opts {
 	 * runtime's own and not group/other-writable.
 	 */
 	bool link_config;
+	/*
+	 * When not NULL: an fd (close-on-exec) of the init's mount namespace,
+	 * opened before the init may exec; -1 if it could not be.  While the
+	 * caller holds it, the namespace and its mounts outlive the container's
+	 * processes: they are taken down when the caller closes it, not in the
+	 * init's exit, before its parent hears of that exit.
+	 */
+	int *mnt_ns_fd;
 };
 
 /*

@@ -32,6 +32,16 @@ def pid_alive(pid):
     return st != "Z"
 
 
+def fd_links(pid):
+    out = []
+    for f in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            out.append(os.readlink(f"/proc/{pid}/fd/{f}"))
+        except OSError:
+            pass
+    return out
+
+
 def log_text(engine, cid):
     p = engine.root / "containers" / cid / f"{cid}-json.log"
     return p.read_text() if p.exists() else None
@@ -268,8 +278,14 @@ def test_monitor_is_forked_and_named(engine):
     assert os.path.basename(os.readlink(f"/proc/{mon}/exe")) == "berth"
     assert Path(f"/proc/{mon}/comm").read_text().strip() == "berth-monitor"
     assert args[0] == b"berth-monitor" and str(engine.root).encode() in args, args
+    # it holds the container's mount namespace (the runtime's mnt_ns_fd): at the end of a
+    # run the mounts come off when the monitor lets go, not in the init's exit
+    init_ns = os.readlink(f"/proc/{full_state(engine, 'fk')['Pid']}/ns/mnt")
+    assert init_ns != os.readlink("/proc/self/ns/mnt")
+    assert init_ns in fd_links(mon)
     wait_for(lambda: b"--idle" in Path(f"/proc/{mon}/cmdline").read_bytes(), what="re-exec")
     assert os.path.basename(os.readlink(f"/proc/{mon}/exe")) == "berth-monitor"
+    assert init_ns not in fd_links(mon)  # close-on-exec: the idle image holds nothing of it
     engine.ok("stop", "-t", "1", "fk")
     assert full_state(engine, "fk")["ExitCode"] == 137
 

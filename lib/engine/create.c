@@ -115,24 +115,19 @@ static json_object *new_record(const char *id, const char *name, const char *dir
 	return r;
 }
 
+/* The OCI bundle is the container's directory: config.json next to the record. */
 static int write_bundle(struct berth_engine *e, const char *id, json_object *spec, bool durable,
 			struct berth_error **err)
 {
 	cleanup_close int dfd = berth_ctr_dirfd(e, id, err);
-	cleanup_close int bfd = -1;
 	const char *s;
 
 	if (dfd < 0)
 		return dfd;
-	if (mkdirat(dfd, "bundle", 0700) < 0 && errno != EEXIST)
-		return berth_error_errno(err, "mkdir bundle");
-	bfd = openat(dfd, "bundle", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (bfd < 0)
-		return berth_error_errno(err, "open bundle");
 	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
 	if (!durable) /* as the record (ctr.c, save) */
-		return berth_write_file_replace(bfd, "config.json", s, strlen(s), 0600, err);
-	return berth_write_file_atomic(bfd, "config.json", s, strlen(s), 0600, err);
+		return berth_write_file_replace(dfd, "config.json", s, strlen(s), 0600, err);
+	return berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0600, err);
 }
 
 /* Path and Args as Docker reports them: the process's first word and the rest. */

@@ -45,14 +45,10 @@ static int exit_code(const struct berth_ctr *c)
 
 int berth_ctr_wait_monitor(struct berth_engine *e, const char *id, struct berth_error **err)
 {
-	cleanup_close int dfd = berth_ctr_dirfd(e, id, NULL);
-	cleanup_close int fd = -1;
+	cleanup_close int fd = berth_ctr_dirfd(e, id, NULL); /* the monitor's lock */
 
-	if (dfd < 0)
-		return 0; /* removed (--rm): no monitor left */
-	fd = openat(dfd, "monitor.lock", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return 0; /* removed (--rm): no monitor left */
 	while (flock(fd, LOCK_SH) < 0)
 		if (errno != EINTR)
 			return berth_error_errno(err, "wait for the monitor of %.12s", id);

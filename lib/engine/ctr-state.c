@@ -13,15 +13,14 @@
 
 /* Whether the State on disk is still true when no monitor is there to keep it so. */
 
-/* The monitor.lock fd, locked exclusively, or -1 when a live monitor holds it. */
+/*
+ * The container's directory, flocked exclusively (the monitor's lock, engine.h),
+ * or -1 when a live monitor holds it.
+ */
 static int try_lock(struct berth_engine *e, const char *id)
 {
-	cleanup_close int dfd = openat(e->ctrfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd;
+	int fd = openat(e->ctrfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (dfd < 0)
-		return -1;
-	fd = openat(dfd, "monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -110,14 +110,13 @@ void berth_ctr_state_set_bool(struct berth_ctr *c, const char *key, bool value);
 
 /*
  * Bring State up to date with what is true now, when no live monitor holds
- * monitor.lock: a "running" container whose monitor died is still running
- * if its init lives (the runtime's state says so), else it is "exited" with
- * ExitCode 255 and Error "monitor died"; the change is saved.  Called by
- * every command that reads a state.
+ * its lock (an flock on the container's directory): a "running" container whose monitor died is
+ * still running if its init lives (the runtime's state says so), else it is "exited" with ExitCode
+ * 255 and Error "monitor died"; the change is saved.  Called by every command that reads a state.
  */
 int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c, struct berth_error **err);
 
-/* Whether a monitor holds the container's monitor.lock. */
+/* Whether a monitor holds the container's lock (an flock on its directory). */
 bool berth_ctr_monitor_alive(struct berth_engine *e, const char *id);
 
 #endif

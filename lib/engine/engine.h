@@ -12,11 +12,11 @@
  *
  *   containers/<id>/container.json  the record: Docker's inspect shape minus State
  *   containers/<id>/state.json      State (none before the first start), by the monitor or berth
- *   containers/<id>/bundle/         config.json, the OCI spec built at create
+ *   containers/<id>/config.json     the OCI spec built at create (the directory is its bundle)
  *   containers/<id>/rootfs, diff/, work/   the writable root (overlay; vfs: a copy in rootfs)
  *   containers/<id>/<id>-json.log   json-file logs (and .1, .2 ... when rotated)
  *   containers/<id>/attach.sock     the monitor's attach and control socket
- *   containers/<id>/monitor.lock    flock held by the live monitor
+ *   (containers/<id> itself)        flocked by the live monitor: its lock
  *   names/<name>                    symlink → <id>: names are reserved atomically
  *   volumes/<name>/_data            named volumes, volumes/<name>/volume.json
  *   runtime/                        the OCI runtime's state root (lib/runtime)

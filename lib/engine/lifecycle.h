@@ -37,7 +37,7 @@ int berth_ctr_pause(struct berth_engine *e, const char *id, bool pause, struct b
  */
 int berth_ctr_wait(struct berth_engine *e, const char *id, struct berth_error **err);
 
-/* Block until no monitor holds the container's monitor.lock. */
+/* Block until no monitor holds the container's lock (an flock on its directory). */
 int berth_ctr_wait_monitor(struct berth_engine *e, const char *id, struct berth_error **err);
 
 #endif

@@ -25,7 +25,7 @@
  * runtime library, so only what the idle loop uses is resident.  The pid
  * stays, so the init stays our child.
  *
- * Crossing the exec: every fd the loop needs (monitor.lock — the same open
+ * Crossing the exec: every fd the loop needs (the lock on the container's directory — the same open
  * file description, so the flock holds —, the attach socket and clients, the
  * container's stdio) loses close-on-exec for the exec only; everything else
  * (the engine's directories, the log file, the self-pipe) is close-on-exec and

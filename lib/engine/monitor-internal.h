@@ -43,7 +43,7 @@ struct monitor {
 	const char *exe; /* the berth-monitor executable, for the idle re-exec */
 	char id[BERTH_CTR_ID_LEN + 1];
 	int dirfd;
-	int lock_fd; /* monitor.lock, flocked */
+	int lock_fd; /* the container's directory, flocked */
 	int listen_fd;
 	int status_fd; /* -1 once the first start is reported */
 	int sig_pipe[2];

@@ -65,16 +65,17 @@ int mon_install_signals(struct monitor *m, struct berth_error **err)
 
 static int take_lock(struct monitor *m, struct berth_error **err)
 {
-	int fd = openat(m->dirfd, "monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* the directory itself, in an open file description of the lock's own */
+	int fd = openat(m->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return berth_error_errno(err, "open monitor.lock");
+		return berth_error_errno(err, "open the container's directory");
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		if (errno == EWOULDBLOCK)
 			return berth_error_set(err, EBUSY, "container %.12s is already running",
 					       m->id);
-		return berth_error_errno(err, "lock monitor.lock");
+		return berth_error_errno(err, "lock the container's directory");
 	}
 	m->lock_fd = fd;
 	return 0; /* held until exit (across the idle re-exec too): the fd is never closed */

@@ -8,7 +8,7 @@
 /*
  * The monitor (berth's conmon): one small process per running container,
  * the `berth-monitor` executable.  It outlives the `berth` that started it,
- * is the container's parent and subreaper, holds monitor.lock, owns the
+ * is the container's parent and subreaper, holds the flock on containers/<id>, owns the
  * container's stdio (log driver, attach clients, pty), records ExitCode,
  * FinishedAt and OOMKilled, applies the restart policy and removes --rm
  * containers.  Protocol and life cycle: docs/containers.md.  `berth` forks

@@ -190,11 +190,11 @@ static int update_bundle(struct berth_engine *e, const char *id, json_object *re
 
 	if (dfd < 0)
 		return dfd;
-	if (berth_json_parse_file(dfd, "bundle/config.json", BUNDLE_MAX, &spec, err) < 0)
+	if (berth_json_parse_file(dfd, "config.json", BUNDLE_MAX, &spec, err) < 0)
 		return berth_error_prefix(err, "container %s", id);
 	merge_resources(spec, res);
 	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
-	ret = berth_write_file_atomic(dfd, "bundle/config.json", s, strlen(s), 0600, err);
+	ret = berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0600, err);
 	json_object_put(spec);
 	return ret;
 }

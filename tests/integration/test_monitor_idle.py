@@ -2,7 +2,7 @@
 """The idle monitor: once its container has run for a second (MON_IDLE_AFTER_MS), berth-monitor
 re-executes itself (`--idle FD`, lib/engine/monitor-idle*.c) to shed the setup's heap and stack;
 a container that ends sooner never pays for the exec.  These tests check that the
-process after the exec is the same monitor (same pid, the init's parent, monitor.lock still
+process after the exec is the same monitor (same pid, the init's parent, its lock still
 held, no fd leaked), that it stays small, and that everything the monitor does still works after
 it: output and logs, attach with stdin, stop, the restart policy (each restart re-executes
 again), --rm.
@@ -71,13 +71,17 @@ def test_idle_monitor_is_the_same_monitor(engine):
     # the init is still its child, and it is still the subreaper that reaps it (below)
     ppid = int(Path(f"/proc/{init}/stat").read_text().rsplit(")", 1)[1].split()[1])
     assert ppid == mon
-    # monitor.lock: the same open file, still locked (start refuses, flock fails)
+    # its lock, the container's directory: the same open file, still locked (start
+    # refuses, flock fails)
     d = engine.root / "containers" / cid
     fds = fd_targets(mon)
-    assert str(d / "monitor.lock") in fds.values(), fds
-    with open(d / "monitor.lock") as f:
+    assert str(d) in fds.values(), fds
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
         with pytest.raises(BlockingIOError):
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
     r = engine("start", "idle")
     assert r.rc != 0 or full_state(engine, "idle")["MonitorPid"] == mon
     # nothing leaked across the exec: no memfd, nothing of the runtime

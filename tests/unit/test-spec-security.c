@@ -430,8 +430,8 @@ static struct berth_engine *engine_with_donor(char *dir, pid_t pid, const char *
 	CHECK_OK(berth_ctr_save_record(e, &c, &err), &err);
 	CHECK_OK(berth_ctr_save_state(e, &c, &err), &err);
 	/* A live monitor holds the lock: the State is taken as true. */
-	snprintf(lock, sizeof(lock), "%s/containers/%s/monitor.lock", dir, c.id);
-	*lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	snprintf(lock, sizeof(lock), "%s/containers/%s", dir, c.id);
+	*lockfd = open(lock, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(*lockfd >= 0 && flock(*lockfd, LOCK_EX) == 0);
 	json_object_put(c.record);
 	json_object_put(c.state);

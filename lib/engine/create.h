@@ -12,9 +12,9 @@
 /*
  * Create a container from Docker's create body (@body: Image, Cmd, ...,
  * HostConfig) and the resolved image @img of @store: reserve the name,
- * mount the rootfs, build the OCI spec into bundle/config.json, write the
- * record and a "created" State.  On failure nothing is left.  Warnings for
- * the user are appended to @warnings (a json array of strings).
+ * mount the rootfs, build the OCI spec into config.json (the container's
+ * directory is its bundle), write the record (no State file: "created").  On failure nothing is
+ * left.  Warnings for the user are appended to @warnings (a json array of strings).
  */
 int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
 		     const struct berth_image *img, json_object *body, const char *name,

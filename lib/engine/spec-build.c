@@ -6,15 +6,20 @@
 
 #include "oci/spec-default.h"
 
-json_object *berth_spec_child(json_object *obj, const char *key)
+json_object *berth_spec_member(json_object *obj, const char *key, enum json_type type)
 {
 	json_object *c = NULL;
 
-	if (json_object_object_get_ex(obj, key, &c) && json_object_is_type(c, json_type_object))
+	if (json_object_object_get_ex(obj, key, &c) && json_object_is_type(c, type))
 		return c;
-	c = json_object_new_object();
+	c = type == json_type_array ? json_object_new_array() : json_object_new_object();
 	json_object_object_add(obj, key, c);
 	return c;
+}
+
+json_object *berth_spec_child(json_object *obj, const char *key)
+{
+	return berth_spec_member(obj, key, json_type_object);
 }
 
 int berth_spec_build(struct berth_spec_ctx *ctx, json_object **spec, struct berth_error **err)

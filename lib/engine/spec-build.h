@@ -35,6 +35,10 @@ struct berth_spec_ctx {
 /* Build the spec; the caller puts *spec. */
 int berth_spec_build(struct berth_spec_ctx *ctx, json_object **spec, struct berth_error **err);
 
+/* @obj's member @key of @type (an object or an array), created empty if absent or of another type.
+ */
+json_object *berth_spec_member(json_object *obj, const char *key, enum json_type type);
+
 /* @obj's object @key, created empty if absent (shared by the parts). */
 json_object *berth_spec_child(json_object *obj, const char *key);
 

@@ -16,13 +16,7 @@
 
 json_object *berth_sec_arr(json_object *parent, const char *key)
 {
-	json_object *a = NULL;
-
-	if (json_object_object_get_ex(parent, key, &a) && json_object_is_type(a, json_type_array))
-		return a;
-	a = json_object_new_array();
-	json_object_object_add(parent, key, a);
-	return a;
+	return berth_spec_member(parent, key, json_type_array);
 }
 
 int berth_sec_str(json_object *hc, const char *key, const char **out, struct berth_error **err)

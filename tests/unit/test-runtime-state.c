@@ -15,6 +15,18 @@
 
 /* state.json's "poststop" (how many poststop hooks; -1 when unknown) and delete's use of it. */
 
+/* A temp state root in @root (a "/tmp/berth-state-XXXXXX" template) with c1's directory; its fd. */
+static int state_dir_c1(char *root)
+{
+	struct berth_error *err = NULL;
+	int dfd;
+
+	CHECK(mkdtemp(root) != NULL);
+	dfd = berth_state_dir_create(root, "c1", &err);
+	CHECK_OK(dfd, &err);
+	return dfd;
+}
+
 static void save_load(int poststop, int want)
 {
 	char root[] = "/tmp/berth-state-XXXXXX";
@@ -23,9 +35,7 @@ static void save_load(int poststop, int want)
 	struct berth_error *err = NULL;
 	int dfd;
 
-	CHECK(mkdtemp(root) != NULL);
-	dfd = berth_state_dir_create(root, "c1", &err);
-	CHECK_OK(dfd, &err);
+	dfd = state_dir_c1(root);
 	CHECK_OK(berth_state_save(dfd, &st, &err), &err);
 	close(dfd);
 	CHECK_OK(berth_state_load(root, "c1", &back, &err), &err);
@@ -53,9 +63,7 @@ BERTH_TEST(runtime_state_poststop_bad_value_refused)
 	struct berth_error *err = NULL;
 	int dfd;
 
-	CHECK(mkdtemp(root) != NULL);
-	dfd = berth_state_dir_create(root, "c1", &err);
-	CHECK_OK(dfd, &err);
+	dfd = state_dir_c1(root);
 	CHECK_OK(berth_write_file_replace(dfd, "state.json", bad, strlen(bad), 0600, &err), &err);
 	close(dfd);
 	CHECK(berth_state_load(root, "c1", &st, &err) == -EINVAL);
@@ -84,7 +92,7 @@ static bool delete_runs_hook(const char *field)
 	if (gone == 0)
 		_exit(0);
 	CHECK(waitpid(gone, NULL, 0) == gone);
-	CHECK(mkdtemp(root) != NULL);
+	dfd = state_dir_c1(root);
 	snprintf(marker, sizeof(marker), "%s/ran", root);
 	snprintf(config, sizeof(config),
 		 "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
@@ -94,8 +102,6 @@ static bool delete_runs_hook(const char *field)
 	snprintf(state, sizeof(state),
 		 "{\"id\":\"c1\",\"bundle\":\"/b\",\"pid\":%d,\"owner\":0,\"startTime\":1%s}",
 		 (int)gone, field);
-	dfd = berth_state_dir_create(root, "c1", &err);
-	CHECK_OK(dfd, &err);
 	CHECK_OK(berth_write_file_replace(dfd, "config.json", config, strlen(config), 0600, &err),
 		 &err);
 	CHECK_OK(berth_write_file_replace(dfd, "state.json", state, strlen(state), 0600, &err),

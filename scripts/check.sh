@@ -11,9 +11,22 @@ budget=${BERTH_CHECK_BUDGET:-1500}
 start=$(date +%s)
 P=0 F=0 S=0
 log=$(mktemp /tmp/berth-check.XXXXXX)
-trap 'rm -f "$log"' EXIT
 
 add() { P=$((P + $1)); F=$((F + $2)); S=$((S + $3)); }
+
+# What a test could leave behind: berth's temp dirs, test cgroups, mounts, named netns.  Listed
+# before and after the run; anything new at the end is a failure.
+traces() {
+	{
+		ls -d /tmp/berth-* /tmp/berth-it/* /sys/fs/cgroup/*/berth* /sys/fs/cgroup/*/*/berth* \
+			2>/dev/null
+		awk '$5 ~ /berth/ { print "mount " $5 }' /proc/self/mountinfo
+		ip netns list 2>/dev/null | sed 's/^/netns /'
+	} | grep -v "^$log\$" | sort
+}
+traces_before=$(mktemp /tmp/berth-check-traces.XXXXXX)
+traces >"$traces_before"
+trap 'rm -f "$log" "$traces_before"' EXIT
 
 # The unit runner closes with "N passed, N failed, N skipped".
 unit() {
@@ -120,6 +133,17 @@ else
 	else
 		echo "check: ASan integration pass skipped (elapsed ${elapsed}s, budget ${budget}s)"
 	fi
+fi
+
+echo "== leftovers"
+left=$(traces | grep -v "^$traces_before\$" | comm -13 "$traces_before" -)
+if [ -z "$left" ]; then
+	echo "leftovers: none"
+	add 1 0 0
+else
+	echo "$left" | head -n 20
+	echo "check: the tests left the above behind"
+	add 0 1 0
 fi
 
 echo "$P passed, $F failed, $S skipped"

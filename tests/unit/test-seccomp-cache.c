@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,13 +38,20 @@ static void rm_root(void)
 {
 	if (root[0])
 		berth_rm_rf_at(AT_FDCWD, root);
+	root[0] = '\0';
 }
 
+/* Each test gets a fresh root; the previous one goes first, so one atexit suffices. */
 static void make_root(void)
 {
+	static bool registered;
+
+	rm_root();
 	snprintf(root, sizeof(root), "/tmp/berth-bpfcache-XXXXXX");
 	CHECK(mkdtemp(root) != NULL);
-	atexit(rm_root);
+	if (!registered)
+		atexit(rm_root);
+	registered = true;
 }
 
 static struct berth_seccomp *parse_ok(const char *doc)
@@ -130,6 +138,7 @@ BERTH_TEST(seccomp_cache_second_lookup_reads_the_cache)
 	berth_seccomp_prog_free(first);
 	berth_seccomp_prog_free(second);
 	berth_seccomp_free(s);
+	rm_root();
 }
 
 /* Corrupt the entry with @how, then check that it is refused, rebuilt, and read again. */
@@ -156,6 +165,7 @@ static void corrupt_and_rebuild(void (*how)(const char *path))
 	berth_seccomp_prog_free(after);
 	berth_seccomp_prog_free(again);
 	berth_seccomp_free(s);
+	rm_root();
 }
 
 static void flip_last_byte(const char *path)
@@ -234,6 +244,7 @@ BERTH_TEST(seccomp_cache_key_follows_the_profile)
 	berth_seccomp_prog_free(pb);
 	berth_seccomp_free(a);
 	berth_seccomp_free(b);
+	rm_root();
 }
 
 BERTH_TEST(seccomp_cache_notify_goes_through_libseccomp)
@@ -248,6 +259,7 @@ BERTH_TEST(seccomp_cache_notify_goes_through_libseccomp)
 	CHECK_OK(berth_seccomp_prog_get(s, root, &p, &err), &err);
 	CHECK(p == NULL);
 	berth_seccomp_free(s);
+	rm_root();
 }
 
 static long sys1(long nr, unsigned long a, unsigned long b)
@@ -276,6 +288,7 @@ BERTH_TEST(seccomp_cache_loaded_program_filters)
 	CHECK_INT(sys1(SYS_getpgid, 0, 0), ==, getpgrp());
 	berth_seccomp_prog_free(p);
 	berth_seccomp_free(s);
+	rm_root();
 }
 
 /* berth's default profile (the one `berth run` uses) round-trips through the cache. */
@@ -299,4 +312,5 @@ BERTH_TEST(seccomp_cache_default_profile)
 	berth_seccomp_prog_free(a);
 	berth_seccomp_prog_free(b);
 	berth_seccomp_free(s);
+	rm_root();
 }

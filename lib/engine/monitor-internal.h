@@ -36,7 +36,7 @@ struct mon_state {
 	int restart_count;
 };
 
-#define MON_RECLAIM_MAX 8
+#define MON_RECLAIM_MAX 12
 
 struct monitor {
 	struct berth_engine *e;

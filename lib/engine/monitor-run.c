@@ -81,7 +81,7 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 	cleanup_free char *dir = berth_ctr_dir(m->e, m->id); /* the bundle: config.json */
 	struct berth_create_opts o = { .root = m->e->runtime, .id = m->id };
 	struct berth_error *warn = NULL;
-	int mnt_ns = -1, ret;
+	int held[BERTH_HELD_NS] = { -1, -1, -1 }, ret;
 
 	if (dir == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -90,15 +90,16 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 		o.console_fd = &m->console;
 	o.start = !m->tty;
 	o.start_warn = &warn;
-	o.mnt_ns_fd = &mnt_ns;
+	o.held_ns = held;
 	if ((ret = mon_stdio_prepare(m, err)) < 0) {
 		mon_stdio_after_create(m);
 		return ret;
 	}
 	ret = berth_container_create(&o, pid, err);
 	mon_stdio_after_create(m);
-	if (mnt_ns >= 0) /* its mounts come off when reclaimed, not in the init's exit */
-		mon_reclaim_add(m, mnt_ns);
+	for (size_t i = 0; i < BERTH_HELD_NS; i++) /* taken down when reclaimed, after the run */
+		if (held[i] >= 0)
+			mon_reclaim_add(m, held[i]);
 	if (ret < 0 || o.start) {
 		berth_error_free(warn); /* poststart hook failures: the container runs on */
 		return ret;

@@ -459,12 +459,15 @@ static int record(struct creation *c, struct berth_error **err)
 	return berth_write_file_replace(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
 }
 
-static int open_mnt_ns(pid_t pid)
+static void open_held_ns(pid_t pid, int fds[BERTH_HELD_NS])
 {
+	static const char *const ns[BERTH_HELD_NS] = { "mnt", "net", "ipc" };
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < BERTH_HELD_NS; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+	}
 }
 
 /*
@@ -609,8 +612,8 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 	 */
 	if (ret == 0)
 		c.st.start_time = berth_proc_start_time(c.init);
-	if (ret == 0 && o->mnt_ns_fd != NULL)
-		*o->mnt_ns_fd = open_mnt_ns(c.init);
+	if (ret == 0 && o->held_ns != NULL)
+		open_held_ns(c.init, o->held_ns);
 	if (ret == 0 && o->start)
 		ret = release_init(&c, err);
 	if (ret == 0)

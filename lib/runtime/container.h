@@ -37,14 +37,19 @@ struct berth_create_opts {
 	 */
 	bool link_config;
 	/*
-	 * When not NULL: an fd (close-on-exec) of the init's mount namespace,
-	 * opened before the init may exec; -1 if it could not be.  While the
-	 * caller holds it, the namespace and its mounts outlive the container's
-	 * processes: they are taken down when the caller closes it, not in the
-	 * init's exit, before its parent hears of that exit.
+	 * When not NULL: BERTH_HELD_NS fds (close-on-exec) of the init's mount,
+	 * network and IPC namespaces, opened before the init may exec; -1 for
+	 * one that could not be.  While the caller holds them, these namespaces
+	 * outlive the container's processes and are taken down when the caller
+	 * closes them, not around the init's exit: the rootfs overlay's last
+	 * reference syncs the whole filesystem, a network namespace is torn down
+	 * by a kernel worker that waits for RCU grace periods, an IPC one too.
 	 */
-	int *mnt_ns_fd;
+	int *held_ns;
 };
+
+/* The namespaces berth_create_opts.held_ns holds: "mnt", "net", "ipc". */
+#define BERTH_HELD_NS 3
 
 /*
  * create: the init waits for `start` on the exec fifo (unless @o->start).

@@ -278,14 +278,17 @@ def test_monitor_is_forked_and_named(engine):
     assert os.path.basename(os.readlink(f"/proc/{mon}/exe")) == "berth"
     assert Path(f"/proc/{mon}/comm").read_text().strip() == "berth-monitor"
     assert args[0] == b"berth-monitor" and str(engine.root).encode() in args, args
-    # it holds the container's mount namespace (the runtime's mnt_ns_fd): at the end of a
-    # run the mounts come off when the monitor lets go, not in the init's exit
-    init_ns = os.readlink(f"/proc/{full_state(engine, 'fk')['Pid']}/ns/mnt")
-    assert init_ns != os.readlink("/proc/self/ns/mnt")
-    assert init_ns in fd_links(mon)
+    # it holds the container's mount, network and IPC namespaces (the runtime's held_ns): at
+    # the end of a run they are taken down when the monitor lets go, not in the init's exit
+    init = full_state(engine, "fk")["Pid"]
+    held = [os.readlink(f"/proc/{init}/ns/{ns}") for ns in ("mnt", "net", "ipc")]
+    for ns in held:
+        assert ns != os.readlink(f"/proc/self/ns/{ns.split(':')[0]}")
+        assert ns in fd_links(mon), ns
     wait_for(lambda: b"--idle" in Path(f"/proc/{mon}/cmdline").read_bytes(), what="re-exec")
     assert os.path.basename(os.readlink(f"/proc/{mon}/exe")) == "berth-monitor"
-    assert init_ns not in fd_links(mon)  # close-on-exec: the idle image holds nothing of it
+    for ns in held:  # close-on-exec: the idle image holds nothing of them
+        assert ns not in fd_links(mon), ns
     engine.ok("stop", "-t", "1", "fk")
     assert full_state(engine, "fk")["ExitCode"] == 137
 

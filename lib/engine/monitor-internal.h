@@ -112,8 +112,6 @@ int64_t mon_now_ms(void);
 int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);
 int mon_open_log(struct monitor *m, struct berth_ctr *c, struct berth_error **err);
 int mon_write_state(struct monitor *m, struct berth_error **err);
-/* The same, giving the caller the record and State as written in *@keep (caller frees). */
-int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct berth_error **err);
 void mon_timestamp(char *buf, size_t size);
 
 /* monitor-log.c: the log driver (engine/log.h); errors are dropped, never fatal. */

@@ -134,8 +134,8 @@ int mon_load_settings(struct monitor *m, struct berth_ctr **keep, struct berth_e
 	return ret;
 }
 
-/* Load, set every State field the monitor owns, save atomically (ctr.c), free or keep. */
-int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct berth_error **err)
+/* Load, set every State field the monitor owns, save atomically (ctr.c). */
+int mon_write_state(struct monitor *m, struct berth_error **err)
 {
 	struct berth_ctr *c = NULL;
 	const struct mon_state *s = &m->st;
@@ -160,16 +160,8 @@ int mon_write_state_keep(struct monitor *m, struct berth_ctr **keep, struct bert
 	ret = berth_ctr_save_state_keep(m->e, c, &old, err);
 	if (old >= 0)
 		mon_reclaim_add(m, old);
-	if (keep != NULL && ret == 0)
-		*keep = c;
-	else
-		berth_ctr_free(c);
+	berth_ctr_free(c);
 	return ret;
-}
-
-int mon_write_state(struct monitor *m, struct berth_error **err)
-{
-	return mon_write_state_keep(m, NULL, err);
 }
 
 void mon_reclaim_add(struct monitor *m, int fd)

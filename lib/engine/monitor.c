@@ -171,8 +171,10 @@ static void serve_runs(struct monitor *m)
 		begin_removal(m);
 		if ((again = mon_should_restart(m)))
 			set_restarting(m);
-		/* --rm: the record as written is what the removal needs (read once) */
-		mon_write_state_keep(m, m->unmount != NULL && !again ? &m->record : NULL, NULL);
+		if (m->unmount != NULL && !again) /* --rm: removed next, no State to write first */
+			berth_ctr_load(m->e, m->id, &m->record, NULL);
+		else
+			mon_write_state(m, NULL);
 		broadcast_exit(m);
 		if (!again)
 			return;
@@ -218,7 +220,8 @@ static void remove_container(struct monitor *m)
 
 	mon_end_wait(m);
 	if (m->record != NULL) {
-		berth_ctr_remove_loaded(m->e, m->record, m->unmount, true, true, &err);
+		if (berth_ctr_remove_loaded(m->e, m->record, m->unmount, true, true, &err) < 0)
+			mon_write_state(m, NULL); /* it stays: its end, as `ps -a` shows it */
 	} else {
 		/* an unmount that failed is tried again here */
 		berth_ctr_unmount_end(m->unmount, NULL);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "util/sha256.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/sha256-x86.h"
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -23,7 +26,7 @@ static uint32_t ror(uint32_t x, unsigned int n)
 
 static void block(uint32_t h[8], const unsigned char *p)
 {
-	uint32_t w[64], v[8], t1, t2;
+	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
 
 	for (int i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
@@ -34,18 +37,32 @@ static void block(uint32_t h[8], const unsigned char *p)
 
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
-	memcpy(v, h, sizeof(v));
+	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
 	for (int i = 0; i < 64; i++) {
-		t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
-		     ((v[4] & v[5]) ^ (~v[4] & v[6])) + K[i] + w[i];
-		t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
-		     ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
+		t1 =
+		    hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+		t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 	}
-	for (int i = 0; i < 8; i++)
-		h[i] += v[i];
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+/* The SHA extensions when the CPU has them (asked once), else the code above. */
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	static int sha_ni = -1;
+	int have = __atomic_load_n(&sha_ni, __ATOMIC_RELAXED);
+
+	if (have < 0) {
+		have = berth_sha256_x86_usable() && getenv("BERTH_SHA256_PORTABLE") == NULL;
+		__atomic_store_n(&sha_ni, have, __ATOMIC_RELAXED);
+	}
+	if (have) {
+		berth_sha256_x86_blocks(h, p, n, K);
+		return;
+	}
+	for (; n > 0; n--, p += 64)
+		block(h, p);
 }
 
 void berth_sha256_lite_init(struct berth_sha256_lite *c)
@@ -63,7 +80,7 @@ void berth_sha256_lite_update(struct berth_sha256_lite *c, const void *data, siz
 	const unsigned char *p = data;
 
 	c->len += len;
-	while (len > 0) {
+	if (c->used > 0) { /* complete the buffered block first */
 		size_t n = sizeof(c->buf) - c->used;
 
 		if (n > len)
@@ -72,11 +89,18 @@ void berth_sha256_lite_update(struct berth_sha256_lite *c, const void *data, siz
 		c->used += n;
 		p += n;
 		len -= n;
-		if (c->used == sizeof(c->buf)) {
-			block(c->h, c->buf);
-			c->used = 0;
-		}
+		if (c->used < sizeof(c->buf))
+			return;
+		blocks(c->h, c->buf, 1);
+		c->used = 0;
 	}
+	if (len >= sizeof(c->buf)) { /* whole blocks straight from the input */
+		blocks(c->h, p, len / sizeof(c->buf));
+		p += len - len % sizeof(c->buf);
+		len %= sizeof(c->buf);
+	}
+	memcpy(c->buf, p, len);
+	c->used = len;
 }
 
 void berth_sha256_lite_final(struct berth_sha256_lite *c, unsigned char out[32])

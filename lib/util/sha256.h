@@ -3,11 +3,14 @@
 #define BERTH_UTIL_SHA256_H
 
 /*
- * A small, portable SHA-256 (FIPS 180-4).  berth-runc and berth-monitor use it
- * for the seccomp program cache, and util/digest.h for small in-memory
- * digests (image configs, manifests): loading libcrypto would cost more than
- * the hashing itself.  Big blobs go through OpenSSL (util/digest.h), whose
- * SHA-256 uses the CPU's SHA extensions.
+ * A small SHA-256 (FIPS 180-4).  berth-runc and berth-monitor use it for the
+ * seccomp program cache, and util/digest.h for small in-memory digests (image
+ * configs, manifests): loading libcrypto would cost more than the hashing
+ * itself.  Big blobs go through OpenSSL (util/digest.h).  Blocks go through
+ * the x86 SHA extensions when the CPU has them (util/sha256-x86.c: 10 KB in
+ * ~8 us here, against ~40 us for the portable code); BERTH_SHA256_PORTABLE
+ * in the environment, read at a process's first hash, forces the portable
+ * code (its test uses it).
  */
 
 #include <stddef.h>

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
+#include "util/sha256-x86.h"
 #include "util/sha256.h"
 
 #define ABC "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -119,4 +121,55 @@ BERTH_TEST(digest_portable_sha256_million_a)
 	berth_sha256_lite_final(&c, d);
 	berth_hex_encode(d, sizeof(d), hex);
 	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/*
+ * The lite SHA-256 against OpenSSL's, over every length from 0 to 300 and fed
+ * in uneven pieces (so blocks come both from its buffer and straight from the
+ * input): with the x86 SHA extensions when the CPU has them, and the
+ * portable code (BERTH_SHA256_PORTABLE, read at the first use in a process).
+ */
+static void lite_matches_openssl(void)
+{
+	struct berth_error *err = NULL;
+	unsigned char buf[300];
+	uint32_t x = 777;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (unsigned char)(x >> 16);
+	}
+	for (size_t len = 0; len <= sizeof(buf); len++) {
+		char want[BERTH_DIGEST_BUF], got[65];
+		struct berth_sha256_lite c;
+		struct berth_sha256 h;
+		unsigned char d[32];
+
+		CHECK_OK(berth_sha256_init(&h, &err), &err);
+		CHECK_OK(berth_sha256_update(&h, buf, len, &err), &err);
+		CHECK_OK(berth_sha256_final(&h, want, &err), &err);
+		berth_sha256_lite_init(&c);
+		for (size_t at = 0, step = 1; at < len; at += step, step = step * 3 % 97 + 1)
+			berth_sha256_lite_update(&c, buf + at, step < len - at ? step : len - at);
+		berth_sha256_lite_final(&c, d);
+		berth_hex_encode(d, sizeof(d), got);
+		if (strcmp(want + strlen("sha256:"), got) != 0)
+			FAIL("length %zu: %s != %s", len, want, got);
+		berth_sha256_lite_hex(buf, len, got);
+		if (strcmp(want + strlen("sha256:"), got) != 0)
+			FAIL("one shot, length %zu: %s != %s", len, want, got);
+	}
+}
+
+BERTH_TEST(digest_lite_sha256_matches_openssl)
+{
+	if (!berth_sha256_x86_usable())
+		fprintf(stderr, "# no SHA extensions here: the portable code is tested twice\n");
+	lite_matches_openssl();
+}
+
+BERTH_TEST(digest_lite_sha256_portable_matches_openssl)
+{
+	CHECK(setenv("BERTH_SHA256_PORTABLE", "1", 1) == 0);
+	lite_matches_openssl();
 }

@@ -9,10 +9,12 @@
  *   vfs      a copy of the top snapshot's fs/ in containers/<id>/rootfs
  *            (made in rootfs-tmp/ and renamed, so a crash leaves no half copy).
  *
- * With a user namespace, every lower layer is an idmapped mount (a detached
- * clone with MOUNT_ATTR_IDMAP) handed to overlayfs by fd ("lowerdir+" with
- * FSCONFIG_SET_FD), so the shared snapshots are never copied nor chowned and
- * nothing but the overlay is left in the mount table.  The upper dir is NOT
+ * With a user namespace, every lower layer is an idmapped view of the
+ * snapshot's diff/ (berth_snapshot_views: a bind mount with MOUNT_ATTR_IDMAP
+ * at snapshots/<hex>/idmap-<mapping>, made by the first container with that
+ * mapping and kept for the next ones), so the shared snapshots are never
+ * copied nor chowned and a container's start clones no mount and makes no
+ * user namespace.  The upper dir is NOT
  * idmapped: overlayfs does its own work-dir operations with the mounter's
  * credentials (host root), which an idmapped upper cannot represent
  * (EOVERFLOW, and the overlay falls back to read-only).  So diff/ stores the
@@ -35,25 +37,18 @@
 #include "storage/snapshot.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 struct layers {
 	char **dirs; /* top first, NULL-terminated */
 	size_t n;
-	int *fds; /* idmapped detached mounts, or NULL */
-	int nsfd;
+	char **views; /* their idmapped views, or NULL */
 };
 
 static void layers_release(struct layers *l)
 {
-	for (size_t i = 0; l->fds != NULL && i < l->n; i++)
-		if (l->fds[i] >= 0)
-			close(l->fds[i]);
-	free(l->fds);
-	for (size_t i = 0; l->dirs != NULL && i < l->n; i++)
-		free(l->dirs[i]);
-	free(l->dirs);
-	if (l->nsfd >= 0)
-		close(l->nsfd);
+	berth_strv_free(l->dirs);
+	berth_strv_free(l->views);
 }
 
 static int ctr_path(struct berth_engine *e, const char *id, const char *sub, char **out,
@@ -137,35 +132,18 @@ bool berth_ctr_rootfs_mounted(struct berth_engine *e, const char *id)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-/* A detached clone of @dir idmapped through the user namespace @nsfd. */
-static int idmapped_clone(const char *dir, int nsfd, struct berth_error **err)
+static int open_userns(void *u, struct berth_error **err)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
-	cleanup_close int fd = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-
-	if (fd < 0)
-		return berth_error_errno(err, "clone the mount of '%s'", dir);
-	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return berth_error_errno(err, "idmap the mount of '%s'", dir);
-	return steal_fd(&fd);
+	return berth_userns_fd(u, err);
 }
 
 static int layers_idmap(struct layers *l, const struct berth_userns *u, struct berth_error **err)
 {
-	l->nsfd = berth_userns_fd(u, err);
-	if (l->nsfd < 0)
-		return berth_error_ret(err);
-	l->fds = malloc(l->n * sizeof(int));
-	if (l->fds == NULL)
-		return berth_error_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < l->n; i++)
-		l->fds[i] = -1;
-	for (size_t i = 0; i < l->n; i++) {
-		l->fds[i] = idmapped_clone(l->dirs[i], l->nsfd, err);
-		if (l->fds[i] < 0)
-			return berth_error_ret(err);
-	}
-	return 0;
+	char view[96];
+
+	snprintf(view, sizeof(view), "idmap-u%u-%u-g%u-%u", u->uid.host, u->uid.size, u->gid.host,
+		 u->gid.size);
+	return berth_snapshot_views(l->dirs, l->n, view, open_userns, (void *)u, &l->views, err);
 }
 
 static int layers_get(struct berth_engine *e, const char *dir, const char *top, struct layers *l,
@@ -213,12 +191,11 @@ static int upper_root(const char *upper, const char *top_lower, const struct ber
 
 static int overlay_config(int fs, const struct layers *l, const char *upper, const char *work)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		int r = l->fds ? fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, l->fds[i])
-			       : fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", l->dirs[i], 0);
-		if (r < 0)
+	char **lowers = l->views != NULL ? l->views : l->dirs;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0)
 			return -errno;
-	}
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "index", "off", 0) < 0 ||
@@ -240,7 +217,7 @@ static int overlay_attach(const struct layers *l, const char *upper, const char 
 	if (ret < 0) {
 		errno = -ret;
 		return berth_error_errno(err, "overlay of %zu layers%s", l->n,
-					 l->fds ? " (idmapped: needs Linux 6.13 or later)" : "");
+					 l->views ? " (idmapped)" : "");
 	}
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
 	if (mnt < 0 || move_mount(mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -251,13 +228,13 @@ static int overlay_attach(const struct layers *l, const char *upper, const char 
 static int mount_overlay(struct berth_engine *e, const char *dir, const char *top,
 			 const struct berth_userns *u, const char *rootfs, struct berth_error **err)
 {
-	struct layers l = { .nsfd = -1 };
+	struct layers l = { 0 };
 	cleanup_free char *upper = NULL;
 	cleanup_free char *work = NULL;
 	int fresh = 0, ret;
 
 	ret = layers_get(e, dir, top, &l, err);
-	if (ret == 0 && u->enabled)
+	if (ret == 0 && u->enabled && top[0] != '\0') /* an empty layer needs no mapping */
 		ret = layers_idmap(&l, u, err);
 	if (ret == 0)
 		ret = fresh = sub_dir(dir, "diff", 0755, &upper, err);
@@ -269,6 +246,19 @@ static int mount_overlay(struct berth_engine *e, const char *dir, const char *to
 		ret = overlay_attach(&l, upper, work, rootfs, err);
 	layers_release(&l);
 	return ret < 0 ? ret : 0;
+}
+
+/* A detached clone of @dir idmapped through the user namespace @nsfd. */
+static int idmapped_clone(const char *dir, int nsfd, struct berth_error **err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+	cleanup_close int fd = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (fd < 0)
+		return berth_error_errno(err, "clone the mount of '%s'", dir);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return berth_error_errno(err, "idmap the mount of '%s'", dir);
+	return steal_fd(&fd);
 }
 
 /* Bind @path on itself, idmapped through @u (the vfs copy). */

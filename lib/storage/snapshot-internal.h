@@ -30,6 +30,9 @@ int snapshot_parent(int snaps, const char *hex, char *parent, struct berth_error
  */
 int vfs_copy_tree(int src, int dst, struct berth_error **err);
 
+/* Unmount the idmapped views in snapshots/@name (snapshot-views.c), before removing it. */
+void snapshot_drop_views(int snaps, const char *name);
+
 /* The overlay mount of driver-overlay.c; @lowers top first. */
 int overlay_mount(char **lowers, size_t n, const char *upper, const char *work, const char *target,
 		  struct berth_error **err);

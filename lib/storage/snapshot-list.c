@@ -91,6 +91,8 @@ int berth_snapshot_collect_garbage(int root_fd, struct berth_error **err)
 		bool junk = strncmp(de->d_name, "tmp-", 4) == 0 ||
 			    (is_hex64(de->d_name) && !has_marker(dirfd(d), de->d_name));
 
+		if (junk)
+			snapshot_drop_views(dirfd(d), de->d_name);
 		if (junk && berth_rm_rf_at(dirfd(d), de->d_name) < 0 && errno != ENOENT)
 			ret = berth_error_errno(err, "remove '%s/%s'", SNAPSHOTS, de->d_name);
 	}

@@ -117,6 +117,7 @@ static int discard(int snaps, const char *name, struct berth_error **err)
 		return errno == ENOENT ? 0 : berth_error_errno(err, "remove snapshot '%s'", name);
 	if (fsync(snaps) < 0)
 		return berth_error_errno(err, "fsync '%s'", SNAPSHOTS);
+	snapshot_drop_views(snaps, gone);
 	berth_rm_rf_at(snaps, gone);
 	return 0;
 }

@@ -83,6 +83,19 @@ int berth_snapshot_mount_rw(int root_fd, int driver, const char *top_chainid,
 int berth_snapshot_lowers(int root_fd, const char *top_chainid, char ***lowers, size_t *n,
 			  struct berth_error **err);
 
+/*
+ * Idmapped views of the @n lower directories @layers (berth_snapshot_lowers'
+ * paths), for a user namespace's id mapping named by @view (made of
+ * "idmap-" and the mapping, no '/'): each is a persistent idmapped bind
+ * mount of a layer's diff/ at snapshots/<hex>/@view, mounted the first time
+ * it is asked for (through the user namespace fd @userns_fd returns, asked
+ * at most once per call) and unmounted when its snapshot is removed.  *out
+ * gets their paths in the same order (NULL-terminated; caller frees).
+ */
+int berth_snapshot_views(char **layers, size_t n, const char *view,
+			 int (*userns_fd)(void *, struct berth_error **), void *arg, char ***out,
+			 struct berth_error **err);
+
 /* Undo berth_snapshot_mount_rw (unmount for overlay); leaves the directories. */
 int berth_snapshot_umount(int driver, const char *container_dir, struct berth_error **err);
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The issue's proofs, flag by flag, through `berth run`: each test fails if its flag is ignored."""
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -84,6 +85,35 @@ def test_defaults_are_secure_and_reported(engine):
     assert hc["UsernsMode"] == "remap" and hc["NetworkMode"] == "none"
     assert "no-new-privileges=true" in hc["SecurityOpt"]
     assert hc["Memory"] > 0 and hc["PidsLimit"] > 0 and hc["CpuShares"] > 0
+
+
+def view_mounts(engine):
+    return [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()
+            if "/idmap-" in line.split()[4] and line.split()[4].startswith(str(engine.root))]
+
+
+def test_userns_layers_are_idmapped_views_kept_for_the_next_run(engine):
+    # Each of the image's layers is seen through an idmapped view (lib/storage/snapshot-views.c),
+    # made by the first container and kept: later runs mount no new one.
+    r = run(engine, IMAGE, "sh", "-c", "stat -c %u /bin/busybox; cat /proc/self/uid_map")
+    owner, _, host, size = r.out.split()
+    assert owner == "0" and size == "65536", r
+    views = sorted(view_mounts(engine))
+    layers = [d for d in (engine.root / "snapshots").iterdir() if (d / "diff").is_dir()]
+    assert len(views) == len(layers) > 0, views
+    assert all(v.endswith(f"/idmap-u{host}-{size}-g{host}-{size}") for v in views), views
+    assert os.stat(next(v for v in views if os.path.exists(v + "/bin/busybox")) +
+                   "/bin/busybox").st_uid == int(host)
+    assert run(engine, IMAGE, "true").rc == 0 and sorted(view_mounts(engine)) == views
+    # Gone, as after a reboot: the next run mounts it again.
+    for v in views:
+        subprocess.run(["umount", v], check=True)
+    assert view_mounts(engine) == []
+    assert run(engine, IMAGE, "stat", "-c", "%u", "/bin/busybox").out.strip() == "0"
+    assert sorted(view_mounts(engine)) == views
+    # The image's removal takes the view with its snapshot.
+    engine.ok("rmi", IMAGE)
+    assert view_mounts(engine) == []
 
 
 def test_userns_host_opts_out(engine):

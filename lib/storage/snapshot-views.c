@@ -53,7 +53,9 @@ static char *view_path(const char *layer, const char *view)
 /* Mount the view @path of @layer through the user namespace @nsfd. */
 static int mount_view(const char *layer, const char *path, int nsfd, struct berth_error **err)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+	/* read-only: overlayfs only reads its lower layers, and nothing else should write */
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY,
+				   .userns_fd = (uint64_t)nsfd };
 	cleanup_close int tree = -1;
 
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)

@@ -88,8 +88,13 @@ def test_defaults_are_secure_and_reported(engine):
 
 
 def view_mounts(engine):
-    return [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()
-            if "/idmap-" in line.split()[4] and line.split()[4].startswith(str(engine.root))]
+    out = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        mp, opts = line.split()[4], line.split()[5].split(",")
+        if "/idmap-" in mp and mp.startswith(str(engine.root)):
+            assert "ro" in opts and "idmapped" in opts, line  # read-only, idmapped
+            out.append(mp)
+    return out
 
 
 def test_userns_layers_are_idmapped_views_kept_for_the_next_run(engine):

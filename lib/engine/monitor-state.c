@@ -9,6 +9,7 @@
 
 #include "engine/monitor-internal.h"
 #include "runtime/container.h"
+#include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -25,14 +26,7 @@ __attribute__((hot)) int64_t mon_now_ms(void)
 /* RFC 3339 with nanoseconds, UTC, as Docker writes its times. */
 void mon_timestamp(char *buf, size_t size)
 {
-	struct timespec ts;
-	struct tm tm;
-	char day[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%09ldZ", day, ts.tv_nsec);
+	berth_rfc3339_now(buf, size);
 }
 
 static void read_policy(struct monitor *m, json_object *hc)

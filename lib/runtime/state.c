@@ -367,16 +367,51 @@ int berth_state_list(const char *root, char ***ids, struct berth_error **err)
 	return 0;
 }
 
-char *berth_now_rfc3339(void)
+/*
+ * The civil date of day @days since 1970-01-01 (proleptic Gregorian), from
+ * the era/day-of-era decomposition: eras of 400 years are 146097 days.
+ */
+static void civil_from_days(int64_t days, int64_t *y, unsigned int *m, unsigned int *d)
+{
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned int doe = (unsigned int)(z - era * 146097);			  /* [0, 146096] */
+	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		  /* [0, 365] */
+	unsigned int mp = (5 * doy + 2) / 153;					  /* [0, 11] */
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/*
+ * Formatted by hand: glibc's gmtime_r and strftime read /etc/localtime first
+ * (tzset), for a time that is UTC anyway (a syscall a container start pays).
+ */
+void berth_rfc3339_format(const struct timespec *ts, char *buf, size_t size)
+{
+	int64_t secs = ts->tv_sec, days, y;
+	unsigned int m, d, sod;
+
+	days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	sod = (unsigned int)(secs - days * 86400);
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02u.%09ldZ", (long long)y, m, d,
+		 sod / 3600, sod / 60 % 60, sod % 60, ts->tv_nsec);
+}
+
+void berth_rfc3339_now(char *buf, size_t size)
 {
 	struct timespec ts;
-	struct tm tm;
-	char buf[64], *out = NULL;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-		return NULL;
-	return out;
+	berth_rfc3339_format(&ts, buf, size);
+}
+
+char *berth_now_rfc3339(void)
+{
+	char buf[64];
+
+	berth_rfc3339_now(buf, sizeof(buf));
+	return strdup(buf);
 }

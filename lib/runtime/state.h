@@ -4,8 +4,10 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "util/error.h"
 
@@ -78,5 +80,9 @@ uint64_t berth_proc_start_time(pid_t pid);
 
 /* Current time as RFC 3339 with nanoseconds; the caller frees. */
 char *berth_now_rfc3339(void);
+/* The same into @buf (48 bytes suffice). */
+void berth_rfc3339_now(char *buf, size_t size);
+/* @ts (UTC, nanoseconds) as RFC 3339 into @buf. */
+void berth_rfc3339_format(const struct timespec *ts, char *buf, size_t size);
 
 #endif

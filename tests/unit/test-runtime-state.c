@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include "unit.h"
+#include "util/cleanup.h"
 #include "util/fs.h"
 
 /* state.json's "poststop" (how many poststop hooks; -1 when unknown) and delete's use of it. */
@@ -137,4 +139,34 @@ BERTH_TEST(runtime_state_zero_start_time_is_stopped)
 	CHECK(waitpid(gone, NULL, 0) == gone);
 	st.pid = gone;
 	CHECK_INT(berth_state_status("/nonexistent", &st), ==, BERTH_STATUS_STOPPED);
+}
+
+/* The hand-made RFC 3339 against gmtime_r + strftime: leap days, centuries, the epoch, 2038+. */
+BERTH_TEST(runtime_rfc3339_matches_gmtime)
+{
+	static const int64_t fixed[] = { 0,	     59,	 86399,	     86400,
+					 951782400,  951868800,	 4107542400, 4107628800,
+					 2147483647, 2147483648, 1795392000, 253402300799 };
+	uint32_t x = 99;
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(fixed) + 5000; i++) {
+		struct timespec ts = { .tv_nsec = 123456789 };
+		char want[64], day[40], got[64];
+		struct tm tm;
+		time_t t;
+
+		if (i < BERTH_ARRAY_SIZE(fixed)) {
+			ts.tv_sec = (time_t)fixed[i];
+		} else {
+			x = x * 1103515245 + 12345;
+			ts.tv_sec = (time_t)((uint64_t)x * 1237 % 8000000000ULL);
+		}
+		t = ts.tv_sec;
+		CHECK(gmtime_r(&t, &tm) != NULL);
+		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want, sizeof(want), "%s.123456789Z", day);
+		berth_rfc3339_format(&ts, got, sizeof(got));
+		if (strcmp(want, got) != 0)
+			FAIL("%lld: %s != %s", (long long)ts.tv_sec, got, want);
+	}
 }

@@ -116,18 +116,50 @@ static json_object *new_record(const char *id, const char *name, const char *dir
 }
 
 /* The OCI bundle is the container's directory: config.json next to the record. */
+/* The last config.json written (berth_ctr_bundle_take). */
+static struct {
+	char id[BERTH_CTR_ID_LEN + 1];
+	json_object *doc;
+	char *text;
+	size_t len;
+} last_bundle;
+
+static void bundle_keep(const char *id, json_object *spec, const char *text, size_t len)
+{
+	json_object_put(last_bundle.doc);
+	free(last_bundle.text);
+	last_bundle.text = strndup(text, len);
+	last_bundle.doc = last_bundle.text != NULL ? json_object_get(spec) : NULL;
+	last_bundle.len = len;
+	snprintf(last_bundle.id, sizeof(last_bundle.id), "%s", id);
+}
+
+void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_t *len)
+{
+	bool ours = last_bundle.doc != NULL && strcmp(last_bundle.id, id) == 0;
+
+	*doc = ours ? steal_ptr(&last_bundle.doc) : NULL;
+	*text = ours ? steal_ptr(&last_bundle.text) : NULL;
+	*len = ours ? last_bundle.len : 0;
+}
+
 static int write_bundle(struct berth_engine *e, const char *id, json_object *spec, bool durable,
 			struct berth_error **err)
 {
 	cleanup_close int dfd = berth_ctr_dirfd(e, id, err);
 	const char *s;
+	int ret;
 
 	if (dfd < 0)
 		return dfd;
 	s = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
 	if (!durable) /* as the record (ctr.c, save) */
-		return berth_write_file_replace(dfd, "config.json", s, strlen(s), 0600, err);
-	return berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0600, err);
+		ret = berth_write_file_replace(dfd, "config.json", s, strlen(s), 0600, err);
+	else
+		ret = berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0600, err);
+	if (ret == 0)
+		bundle_keep(id, spec, s, strlen(s));
+	return ret;
 }
 
 /* Path and Args as Docker reports them: the process's first word and the rest. */

@@ -27,4 +27,12 @@ int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
  */
 int berth_ctr_mount(struct berth_engine *e, const struct berth_ctr *c, struct berth_error **err);
 
+/*
+ * The config.json this process last wrote for container @id (its text and
+ * document, handed to the caller, who frees them), or NULLs.  `berth run`
+ * creates, then forks the monitor: the monitor's first create takes it
+ * (monitor-run.c) instead of reading and parsing the file again.
+ */
+void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_t *len);
+
 #endif

@@ -82,6 +82,8 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 	struct berth_create_opts o = { .root = m->e->runtime, .id = m->id };
 	struct berth_error *warn = NULL;
 	int held[BERTH_HELD_NS] = { -1, -1, -1 }, ret;
+	json_object *doc = NULL;
+	char *text = NULL;
 
 	if (dir == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -95,7 +97,13 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 		mon_stdio_after_create(m);
 		return ret;
 	}
+	/* forked by the `berth run` that wrote config.json: its text and document */
+	berth_ctr_bundle_take(m->id, &doc, &text, &o.config_len);
+	o.config_doc = doc;
+	o.config_text = text;
 	ret = berth_container_create(&o, pid, err);
+	json_object_put(doc);
+	free(text);
 	mon_stdio_after_create(m);
 	for (size_t i = 0; i < BERTH_HELD_NS; i++) /* taken down when reclaimed, after the run */
 		if (held[i] >= 0)

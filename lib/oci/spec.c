@@ -181,7 +181,6 @@ static int validate(struct berth_spec *s, struct berth_error **err)
 
 int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out, struct berth_error **err)
 {
-	struct berth_spec *s;
 	json_object *root = NULL;
 	int ret;
 
@@ -190,16 +189,23 @@ int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out, struc
 	ret = berth_json_parse(buf, len, &root, err);
 	if (ret < 0)
 		return ret;
+	ret = berth_spec_parse_doc(root, out, err);
+	json_object_put(root);
+	return ret;
+}
+
+int berth_spec_parse_doc(json_object *root, struct berth_spec **out, struct berth_error **err)
+{
+	struct berth_spec *s;
+	int ret;
+
 	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
 		return berth_error_set(err, EINVAL, "config: expected a JSON object");
 	}
 	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		json_object_put(root);
+	if (s == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
-	}
-	s->doc = root;
+	s->doc = json_object_get(root);
 	ret = parse_sections(root, s, err);
 	if (ret == 0)
 		ret = validate(s, err);

@@ -195,6 +195,9 @@ struct berth_spec {
 int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out,
 		     struct berth_error **err);
 
+/* The same from a document already parsed (@root: borrowed, referenced by the result). */
+int berth_spec_parse_doc(json_object *root, struct berth_spec **out, struct berth_error **err);
+
 /* Read @path (relative to @dirfd) and parse it; capped at 4 MiB. */
 int berth_spec_load(int dirfd, const char *path, struct berth_spec **out, struct berth_error **err);
 

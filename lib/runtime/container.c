@@ -103,9 +103,18 @@ static int load_config(struct creation *c, struct berth_error **err)
 	c->bundle = realpath(c->o->bundle, NULL);
 	if (c->bundle == NULL)
 		return berth_error_errno(err, "bundle '%s'", c->o->bundle);
-	if ((ret = read_config(c, err)) < 0)
-		return ret;
-	if ((ret = berth_spec_parse(c->config, c->config_len, &c->spec, err)) < 0)
+	if (c->o->config_doc != NULL) { /* as written by our caller: kept as it is */
+		c->config = strndup(c->o->config_text, c->o->config_len);
+		if (c->config == NULL)
+			return berth_error_set(err, ENOMEM, "out of memory");
+		c->config_len = c->o->config_len;
+		ret = berth_spec_parse_doc(c->o->config_doc, &c->spec, err);
+	} else {
+		if ((ret = read_config(c, err)) < 0)
+			return ret;
+		ret = berth_spec_parse(c->config, c->config_len, &c->spec, err);
+	}
+	if (ret < 0)
 		return berth_error_prefix(err, "config.json");
 	if (!c->spec->has_process)
 		return berth_error_set(err, EINVAL, "config.json: process: required to create");

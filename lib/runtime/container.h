@@ -46,6 +46,15 @@ struct berth_create_opts {
 	 * by a kernel worker that waits for RCU grace periods, an IPC one too.
 	 */
 	int *held_ns;
+	/*
+	 * When not NULL: the bundle's config.json as its writer has it, the
+	 * text written (@config_len bytes) and its document parsed (borrowed):
+	 * the file is then not read nor parsed again (berth's monitor, forked
+	 * by the `berth` that wrote it).
+	 */
+	const char *config_text;
+	size_t config_len;
+	json_object *config_doc;
 };
 
 /* The namespaces berth_create_opts.held_ns holds: "mnt", "net", "ipc". */

@@ -105,3 +105,42 @@ BERTH_TEST(runtime_create_copies_config_writable_by_others)
 	CHECK(!created_config_is_link(&b, true));
 	remove_bundle(&b);
 }
+
+/*
+ * The config as its writer has it (berth's monitor, forked by the `berth run` that wrote the
+ * file): create neither reads nor needs the bundle's config.json, and keeps the text given.
+ */
+BERTH_TEST(runtime_create_takes_the_config_given)
+{
+	struct berth_error *err = NULL, *warn = NULL;
+	struct bundle b;
+	json_object *doc;
+	char *text = NULL, *given = NULL, path[256];
+	pid_t pid;
+
+	make_bundle(&b, 0600);
+	CHECK_OK(berth_read_file_at(AT_FDCWD, b.config, 1 << 20, &given, NULL, &err), &err);
+	CHECK(unlink(b.config) == 0); /* gone: a read would fail */
+	doc = json_tokener_parse(given);
+	CHECK(doc != NULL);
+	{
+		struct berth_create_opts o = { .root = b.state,
+					       .id = b.id,
+					       .bundle = b.dir,
+					       .config_doc = doc,
+					       .config_text = given,
+					       .config_len = strlen(given) };
+
+		CHECK_OK(berth_container_create(&o, &pid, &err), &err);
+	}
+	json_object_put(doc);
+	snprintf(path, sizeof(path), "%s/%s/config.json", b.state, b.id);
+	CHECK_OK(berth_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, &err), &err);
+	CHECK_STR(text, given);
+	free(text);
+	free(given);
+	CHECK_OK(berth_container_delete(b.state, b.id, true, &warn, &err), &err);
+	berth_error_free(warn);
+	waitpid(pid, NULL, WNOHANG);
+	remove_bundle(&b);
+}

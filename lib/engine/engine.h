@@ -40,6 +40,13 @@ struct berth_engine {
 };
 
 /*
+ * Mount a tmpfs on @e's runtime directory unless it is one (runtime-dir.c),
+ * before a container's runtime state is made.  The directory stays on disk
+ * while it holds a container's state from before; an error leaves it so too.
+ */
+int berth_engine_runtime_ready(struct berth_engine *e, struct berth_error **err);
+
+/*
  * Open (creating the directories) the engine part of @root and read the
  * config file (@conf_path; NULL: $BERTH_CONFIG or /etc/berth/berth.conf, a
  * missing file meaning defaults).

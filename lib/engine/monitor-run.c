@@ -97,6 +97,7 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 		mon_stdio_after_create(m);
 		return ret;
 	}
+	(void)berth_engine_runtime_ready(m->e, NULL); /* failing, the state stays on disk */
 	/* forked by the `berth run` that wrote config.json: its text and document */
 	berth_ctr_bundle_take(m->id, &doc, &text, &o.config_len);
 	o.config_doc = doc;

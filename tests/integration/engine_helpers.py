@@ -166,7 +166,8 @@ class Engine:
         root = str(self.root)
         for line in Path("/proc/self/mountinfo").read_text().splitlines():
             mp = line.split()[4]
-            if mp.startswith(root + "/containers") or mp.startswith(root + "/runtime"):
+            # <root>/runtime itself is the runtime's tmpfs (runtime-dir.c), kept by design
+            if mp.startswith(root + "/containers") or mp.startswith(root + "/runtime/"):
                 left.append("mount " + mp)
         for d in self.cgroup_dirs():
             for sub in d.rglob("*"):

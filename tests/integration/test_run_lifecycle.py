@@ -368,3 +368,37 @@ def test_created_state_without_a_file(engine):
     engine.ok("start", "-a", "fresh")
     assert state_file.exists() and engine.state("fresh")["Status"] == "exited"
     engine.ok("rm", "fresh")
+
+
+def runtime_mount(engine):
+    """The mount on <root>/runtime: (fstype, options), or None."""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        f = line.split()
+        if f[4] == str(engine.root / "runtime"):
+            return f[f.index("-") + 1], f[5]
+    return None
+
+
+def test_runtime_state_lives_on_a_tmpfs(engine):
+    # The runtime's state (lib/engine/runtime-dir.c) is a tmpfs on <root>/runtime, mounted by
+    # the first start: nothing of a running container's runtime state goes to the disk.
+    rt = engine.root / "runtime"
+    assert runtime_mount(engine) is None
+    engine.ok("run", "-d", "--name", "tm", IMAGE, "sleep", "300")
+    fstype, opts = runtime_mount(engine)
+    assert fstype == "tmpfs" and "nosuid" in opts and "noexec" in opts, opts
+    cid = engine.ok("inspect", "-f", "{{.Id}}", "tm").out.strip()
+    assert (rt / cid / "state.json").is_file() and oct(rt.stat().st_mode & 0o777) == "0o700"
+    engine.ok("run", "--rm", IMAGE, "true")
+    assert len([m for m in Path("/proc/self/mountinfo").read_text().splitlines()
+                if m.split()[4] == str(rt)]) == 1  # one mount, however many starts
+    engine.ok("rm", "-f", "tm")
+    # As after a reboot, with state left on the disk by a berth from before the tmpfs: the
+    # directory stays as it is (a tmpfs on top would hide that state).
+    subprocess.run(["umount", str(rt)], check=True)
+    (rt / ("f" * 64)).mkdir()
+    engine.ok("run", "--rm", IMAGE, "true")
+    assert runtime_mount(engine) is None
+    (rt / ("f" * 64)).rmdir()
+    engine.ok("run", "--rm", IMAGE, "true")
+    assert runtime_mount(engine)[0] == "tmpfs"

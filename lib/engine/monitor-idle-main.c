@@ -121,7 +121,7 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struc
 	m->log = NULL;
 	m->clients = NULL;
 	m->n_clients = 0;
-	m->unmount = NULL;
+	m->removing = false;
 	m->record = NULL;
 	m->cg = NULL; /* reopened from the runtime's state at the run's end */
 	m->deleting = m->cgroup_gone = false;

@@ -81,13 +81,13 @@ struct monitor {
 	bool trim_due; /* give memory back before the loop next waits */
 
 	/*
-	 * The record as just read (setup: for the first mount) or written (a --rm
-	 * container's last State: for its removal), taken by that next user; and
-	 * a --rm container's rootfs coming off since the init's end.  NULL across
-	 * the idle exec.
+	 * The record as just read (setup: for the first mount, or a --rm
+	 * container's at its end: for its removal), taken by that next user; and
+	 * whether this --rm container is removed at the end of the run.  NULL
+	 * and false across the idle exec.
 	 */
 	struct berth_ctr *record;
-	struct berth_ctr_unmount *unmount;
+	bool removing;
 	pthread_t delete_thread; /* the runtime's delete of the cgroup, while deleting */
 	bool deleting;
 	bool cgroup_gone; /* that delete succeeded: the runtime's state is left to free */

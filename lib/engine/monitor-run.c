@@ -59,6 +59,34 @@ static int finish_setup(struct monitor *m, struct berth_error **err)
 	return ret;
 }
 
+/*
+ * The run's beginning, recorded while the init sets itself up (the runtime's
+ * child_works: its mounts take a millisecond or two), not once it may exec:
+ * a short-lived process would otherwise end before this is done (the init,
+ * woken on our CPU, runs first), and its end would wait for it.
+ */
+static int run_begins(void *arg, pid_t pid, struct berth_error **err)
+{
+	struct monitor *m = arg;
+	int ret = finish_setup(m, err);
+
+	if (ret < 0)
+		return ret;
+	m->init = pid;
+	m->exited = false;
+	m->started_ms = mon_now_ms();
+	m->idle_at = m->started_ms + MON_IDLE_AFTER_MS; /* a short run never re-executes */
+	m->st = (struct mon_state){
+		.status = BERTH_CTR_RUNNING,
+		.running = true,
+		.pid = pid,
+		.restart_count = m->st.restart_count,
+	};
+	mon_timestamp(m->st.started_at, sizeof(m->st.started_at));
+	memcpy(m->st.finished_at, "0001-01-01T00:00:00Z", sizeof("0001-01-01T00:00:00Z"));
+	return mon_write_state(m, err);
+}
+
 /* A runtime container left by a monitor that was killed: remove it. */
 static void delete_stale(struct monitor *m)
 {
@@ -93,6 +121,8 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 	o.start = !m->tty;
 	o.start_warn = &warn;
 	o.held_ns = held;
+	o.child_works = run_begins;
+	o.child_works_arg = m;
 	if ((ret = mon_stdio_prepare(m, err)) < 0) {
 		mon_stdio_after_create(m);
 		return ret;
@@ -167,30 +197,16 @@ int mon_start_run(struct monitor *m, struct berth_error **err)
 	if ((ret = mount_root(m, err)) < 0)
 		return ret;
 	delete_stale(m);
-	ret = create_and_start(m, &pid, err);
-	if (ret == 0 && (ret = finish_setup(m, err)) < 0)
-		delete_stale(m); /* the init is killed and reaped by the runtime's delete */
+	ret = create_and_start(m, &pid, err); /* run_begins ran while the init set up */
 	if (ret == 0)
 		watch_cgroup(m);
 	if (ret < 0) {
+		m->init = 0;
 		berth_ctr_free(m->record);
 		m->record = NULL;
 		mon_stdio_close(m);
-		return ret;
 	}
-	m->init = pid;
-	m->exited = false;
-	m->started_ms = mon_now_ms();
-	m->idle_at = m->started_ms + MON_IDLE_AFTER_MS; /* a short run never re-executes */
-	m->st = (struct mon_state){
-		.status = BERTH_CTR_RUNNING,
-		.running = true,
-		.pid = pid,
-		.restart_count = m->st.restart_count,
-	};
-	mon_timestamp(m->st.started_at, sizeof(m->st.started_at));
-	memcpy(m->st.finished_at, "0001-01-01T00:00:00Z", sizeof("0001-01-01T00:00:00Z"));
-	return mon_write_state(m, err);
+	return ret;
 }
 
 static void *delete_job(void *arg)

@@ -144,14 +144,11 @@ static void broadcast_exit(struct monitor *m)
 	mon_broadcast(m, 0, BERTH_ATTACH_EXIT, &code, sizeof(code));
 }
 
-/*
- * A --rm container that will not restart: its rootfs comes off from now, in
- * a thread, while the end is recorded (finish() joins it before removing).
- */
+/* A --rm container that will not restart: removed at the end of this run (finish). */
 static void begin_removal(struct monitor *m)
 {
-	if (m->auto_remove && strcmp(m->policy, "no") == 0 && m->unmount == NULL)
-		m->unmount = berth_ctr_unmount_begin(m->e, m->id);
+	if (m->auto_remove && strcmp(m->policy, "no") == 0)
+		m->removing = true;
 }
 
 /* Serves runs until the container is to stay down; one has just started. */
@@ -171,7 +168,7 @@ static void serve_runs(struct monitor *m)
 		begin_removal(m);
 		if ((again = mon_should_restart(m)))
 			set_restarting(m);
-		if (m->unmount != NULL && !again) /* --rm: removed next, no State to write first */
+		if (m->removing && !again) /* --rm: removed next, no State to write first */
 			berth_ctr_load(m->e, m->id, &m->record, NULL);
 		else
 			mon_write_state(m, NULL);
@@ -218,16 +215,19 @@ static void remove_container(struct monitor *m)
 {
 	struct berth_error *err = NULL;
 
+	/*
+	 * The rootfs off here, while the cgroup goes in its thread (mon_end_delete):
+	 * one thread more would wait for a CPU (two here) as long as it saves.
+	 */
+	berth_ctr_rootfs_umount(m->e, m->id, NULL);
 	mon_end_wait(m);
 	if (m->record != NULL) {
-		if (berth_ctr_remove_loaded(m->e, m->record, m->unmount, true, true, &err) < 0)
+		if (berth_ctr_remove_loaded(m->e, m->record, true, true, &err) < 0)
 			mon_write_state(m, NULL); /* it stays: its end, as `ps -a` shows it */
 	} else {
-		/* an unmount that failed is tried again here */
-		berth_ctr_unmount_end(m->unmount, NULL);
 		berth_ctr_remove_files_volumes(m->e, m->id, true, &err);
 	}
-	m->unmount = NULL;
+	m->removing = false;
 	berth_error_free(err);
 	berth_ctr_free(m->record);
 	m->record = NULL;

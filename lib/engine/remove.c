@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,59 +118,6 @@ int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool 
 	return ret;
 }
 
-struct berth_ctr_unmount {
-	struct berth_engine *e;
-	char id[BERTH_CTR_ID_LEN + 1];
-	pthread_t thread;
-	bool threaded;
-	int ret;
-	struct berth_error *err;
-};
-
-static void *unmount_job(void *arg)
-{
-	struct berth_ctr_unmount *u = arg;
-
-	u->ret = berth_ctr_rootfs_umount(u->e, u->id, &u->err);
-	return NULL;
-}
-
-struct berth_ctr_unmount *berth_ctr_unmount_begin(struct berth_engine *e, const char *id)
-{
-	struct berth_ctr_unmount *u = calloc(1, sizeof(*u));
-	sigset_t all, old;
-
-	if (u == NULL)
-		return NULL;
-	u->e = e;
-	snprintf(u->id, sizeof(u->id), "%s", id);
-	/* signals (SIGCHLD) stay with the thread that waits for them */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	u->threaded = pthread_create(&u->thread, NULL, unmount_job, u) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!u->threaded)
-		unmount_job(u);
-	return u;
-}
-
-int berth_ctr_unmount_end(struct berth_ctr_unmount *u, struct berth_error **err)
-{
-	int ret;
-
-	if (u == NULL)
-		return 0;
-	if (u->threaded)
-		pthread_join(u->thread, NULL);
-	ret = u->ret;
-	if (ret < 0 && err != NULL && *err == NULL)
-		*err = u->err;
-	else
-		berth_error_free(u->err);
-	free(u);
-	return ret;
-}
-
 #define REMOVED_PREFIX ".removed-"
 
 /*
@@ -202,29 +148,26 @@ static void set_aside_name(struct berth_engine *e, const char *name, const char 
 		unlinkat(e->namesfd, name, 0);
 }
 
-int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
-			    struct berth_ctr_unmount *u, bool volumes, bool defer,
-			    struct berth_error **err)
+int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c, bool volumes,
+			    bool defer, struct berth_error **err)
 {
 	char **anon = volumes ? anonymous_volumes(e, c->record) : NULL;
 	int ret;
 
 	if (defer) {
 		/* the rootfs off first: set aside, its mountpoint would move with it */
-		ret = u != NULL ? berth_ctr_unmount_end(u, err)
-				: berth_ctr_rootfs_umount(e, c->id, err);
+		ret = berth_ctr_rootfs_umount(e, c->id, err);
 		if (ret == 0 && set_aside(e, c->id) == 0) {
 			set_aside_name(e, berth_ctr_name(c), c->id);
 			remove_volumes(e, anon);
 			berth_strv_free(anon);
 			return 0;
 		}
-		u = NULL; /* unmounted, or failed: the in-place removal below says so */
 	}
-	/* the record first (`ps -a` stops listing it), then the name: while the unmount finishes */
+	/* the record first (`ps -a` stops listing it), then the name */
 	berth_ctr_remove_outside_rootfs(e, c->id);
 	berth_ctr_release_name(e, berth_ctr_name(c), c->id);
-	ret = u != NULL ? berth_ctr_unmount_end(u, err) : berth_ctr_rootfs_umount(e, c->id, err);
+	ret = berth_ctr_rootfs_umount(e, c->id, err);
 	if (ret == 0 && berth_rm_rf_at(e->ctrfd, c->id) < 0 && errno != ENOENT)
 		ret = berth_error_errno(err, "remove container %s", c->id);
 	if (ret == 0)

@@ -26,22 +26,10 @@ int berth_ctr_remove_files_volumes(struct berth_engine *e, const char *id, bool 
 				   struct berth_error **err);
 
 /*
- * A --rm container's monitor unmounts its root filesystem as soon as the
- * init is reaped, in a thread, while it records the end (the unmount waits
- * for an RCU grace period, 1 to 15 ms here): begin never fails (no thread:
- * the unmount is done when it returns); end joins, frees @u and returns how
- * the unmount went.
- */
-struct berth_ctr_unmount;
-struct berth_ctr_unmount *berth_ctr_unmount_begin(struct berth_engine *e, const char *id);
-int berth_ctr_unmount_end(struct berth_ctr_unmount *u, struct berth_error **err);
-
-/*
  * berth_ctr_remove_files_volumes for a stopped container whose record the
- * caller has loaded already (@c: not read again; the caller frees it), its
- * root filesystem being unmounted by @u (NULL: unmounted here): the other
- * files go while the unmount finishes, then (unless it failed: its error,
- * the rootfs parts stay for `rm -f`) the rest.  Frees @u.
+ * caller has loaded already (@c: not read again; the caller frees it): the
+ * other files go, then its root filesystem is unmounted (unless that fails:
+ * its error, the rootfs parts stay for `rm -f`), then the rest.
  *
  * With @defer, once the rootfs is off, the container's directory is renamed
  * out of containers/ (".removed-ID") instead: the container is gone, its
@@ -50,9 +38,8 @@ int berth_ctr_unmount_end(struct berth_ctr_unmount *u, struct berth_error **err)
  * discard each (ext4 mounted with `discard`: ~0.7 ms a file here), which a
  * `run --rm` client then does not wait for.
  */
-int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c,
-			    struct berth_ctr_unmount *u, bool volumes, bool defer,
-			    struct berth_error **err);
+int berth_ctr_remove_loaded(struct berth_engine *e, const struct berth_ctr *c, bool volumes,
+			    bool defer, struct berth_error **err);
 
 /* Free the directories berth_ctr_remove_loaded set aside (any container's). */
 void berth_ctr_reclaim_removed(struct berth_engine *e);

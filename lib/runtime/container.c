@@ -53,6 +53,7 @@ struct creation {
 	int go;	  /* with o->start: the pipe's write end, written once READY */
 	pid_t stage1, init;
 	bool done;
+	bool caller_worked; /* o->child_works called */
 };
 
 /* Read the bundle's config.json through an fd kept for keep_config(). */
@@ -164,6 +165,15 @@ static int keep_config(struct creation *c, struct berth_error **err)
 					err);
 }
 
+/* o->child_works, once, as soon as the init's pid is known. */
+static int caller_works(struct creation *c, struct berth_error **err)
+{
+	if (c->o->child_works == NULL || c->caller_worked)
+		return 0;
+	c->caller_worked = true;
+	return c->o->child_works(c->o->child_works_arg, c->init, err);
+}
+
 /*
  * What the parent does while the child builds its namespaces and rootfs.  Not
  * the cgroup limits: the v1 devices list is rewritten deny-all first, which
@@ -171,7 +181,11 @@ static int keep_config(struct creation *c, struct berth_error **err)
  */
 static int while_child_works(struct creation *c, struct berth_error **err)
 {
-	return keep_config(c, err);
+	int ret = keep_config(c, err);
+
+	if (ret == 0 && c->init > 0) /* cloned directly: else once stage-1 says its pid */
+		ret = caller_works(c, err);
+	return ret;
 }
 
 static int make_fifo(struct creation *c, struct berth_error **err)
@@ -445,7 +459,7 @@ static int follow_init(struct creation *c, struct berth_error **err)
 		if (ret < 0)
 			return ret;
 		c->init = m.value;
-		if ((ret = release_stage1(c, err)) < 0)
+		if ((ret = release_stage1(c, err)) < 0 || (ret = caller_works(c, err)) < 0)
 			return ret;
 	}
 	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||

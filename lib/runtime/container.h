@@ -55,6 +55,13 @@ struct berth_create_opts {
 	const char *config_text;
 	size_t config_len;
 	json_object *config_doc;
+	/*
+	 * When not NULL: called with the init's pid while the init sets itself
+	 * up (its mounts), before it may exec: the caller's own preparations
+	 * run meanwhile.  A failure fails the create (the init is killed).
+	 */
+	int (*child_works)(void *arg, pid_t init, struct berth_error **err);
+	void *child_works_arg;
 };
 
 /* The namespaces berth_create_opts.held_ns holds: "mnt", "net", "ipc". */

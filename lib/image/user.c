@@ -29,7 +29,7 @@ static int read_db(int rootfd, const char *path, char **out, struct berth_error 
 {
 	cleanup_close int fd = berth_openat_in_root(rootfd, path, O_RDONLY, 0);
 	cleanup_free char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, cap = 4096; /* grown as needed: most are a few hundred bytes */
 
 	if (fd == -ENOENT) {
 		*out = strdup("");
@@ -39,11 +39,21 @@ static int read_db(int rootfd, const char *path, char **out, struct berth_error 
 		errno = -fd;
 		return berth_error_errno(err, "open '/%s' in the image", path);
 	}
-	buf = malloc(DB_MAX + 1);
+	buf = malloc(cap + 1);
 	if (buf == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
 	for (;;) {
-		ssize_t n = read(fd, buf + len, DB_MAX + 1 - len);
+		ssize_t n;
+
+		if (len == cap) { /* full: len <= DB_MAX still, so cap is too */
+			char *nb = realloc(buf, 2 * cap + 1);
+
+			if (nb == NULL)
+				return berth_error_set(err, ENOMEM, "out of memory");
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -12,6 +12,7 @@
 
 #include "storage/snapshot-internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* Absolute diff/ paths of the chain ending at @hex, top first. */
 static int chain_diffs(int snaps, const char *snaps_path, const char *hex, char ***out, size_t *n,
@@ -54,11 +55,9 @@ static int mount_overlay(int snaps, const char *hex, const char *dir, const char
 	cleanup_free char *snaps_path = NULL;
 	cleanup_free char *upper = NULL;
 	cleanup_free char *work = NULL;
-	char link[64];
 	size_t n = 0;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", snaps);
-	snaps_path = realpath(link, NULL);
+	snaps_path = berth_fd_path(snaps);
 	if (snaps_path == NULL)
 		return berth_error_errno(err, "resolve the snapshots directory");
 	if (chain_diffs(snaps, snaps_path, hex, &lowers, &n, err) < 0)
@@ -111,7 +110,7 @@ int berth_snapshot_lowers(int root_fd, const char *top_chainid, char ***lowers, 
 {
 	cleanup_free char *snaps_path = NULL;
 	cleanup_close int snaps = -1;
-	char hex[65], link[64];
+	char hex[65];
 
 	if (snapshot_hex(top_chainid, hex, err) < 0)
 		return berth_error_ret(err);
@@ -120,8 +119,7 @@ int berth_snapshot_lowers(int root_fd, const char *top_chainid, char ***lowers, 
 	snaps = snapshot_dir(root_fd, false, err);
 	if (snaps < 0)
 		return berth_error_ret(err);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", snaps);
-	snaps_path = realpath(link, NULL);
+	snaps_path = berth_fd_path(snaps);
 	if (snaps_path == NULL)
 		return berth_error_errno(err, "resolve the snapshots directory");
 	return chain_diffs(snaps, snaps_path, hex, lowers, n, err);

@@ -281,6 +281,29 @@ int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode)
 	return -EINVAL;
 }
 
+char *berth_fd_path(int fd)
+{
+	static const char deleted[] = " (deleted)";
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return NULL;
+	if (n == (ssize_t)sizeof(buf) - 1) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (buf[0] != '/' ||
+	    ((size_t)n >= strlen(deleted) && strcmp(buf + n - strlen(deleted), deleted) == 0)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return strdup(buf);
+}
+
 int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		       struct berth_error **err)
 {

@@ -33,6 +33,14 @@ void berth_fs_force_fallback(int on);
 int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode);
 
 /* Read a whole file (at most @max bytes, else EFBIG); NUL-terminated buffer. */
+/*
+ * The absolute path of the directory or file @fd is open on, as the kernel
+ * names it (one readlink of /proc/self/fd/N, where realpath() of that link
+ * would readlink every component); NULL with errno set, ENOENT when it was
+ * deleted.  The caller frees it.
+ */
+char *berth_fd_path(int fd);
+
 int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		       struct berth_error **err);
 

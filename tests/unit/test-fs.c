@@ -131,3 +131,24 @@ BERTH_TEST(fs_replace_keep_holds_the_old_file)
 	free(buf);
 	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
 }
+
+/* berth_fd_path: the kernel's name of an open directory; none once it is deleted. */
+BERTH_TEST(fs_fd_path)
+{
+	char tmpl[] = "/tmp/berth-fs-XXXXXX", sub[64];
+	cleanup_free char *p = NULL;
+	int fd;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(sub, sizeof(sub), "%s/a b", tmpl);
+	CHECK(mkdir(sub, 0700) == 0);
+	fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	p = berth_fd_path(fd);
+	CHECK(p != NULL);
+	CHECK_STR(p, sub);
+	CHECK(rmdir(sub) == 0 && rmdir(tmpl) == 0);
+	errno = 0;
+	CHECK(berth_fd_path(fd) == NULL && errno == ENOENT);
+	close(fd);
+}

@@ -160,6 +160,34 @@ BERTH_TEST(runconfig_user_forms)
 	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
 }
 
+/* A passwd of many pages (read in a growing buffer): its last line is found. */
+BERTH_TEST(runconfig_big_passwd)
+{
+	char tmpl[] = "/tmp/berth-rc-XXXXXX";
+	cleanup_close int root = image_root(tmpl);
+	struct berth_error *err = NULL;
+	char *big = malloc(1 << 20), line[64];
+	size_t len = 0;
+	gid_t *gids = NULL, gid;
+	size_t n = 0;
+	uid_t uid;
+
+	CHECK(big != NULL);
+	for (int i = 0; len < 300000; i++) {
+		int k = snprintf(line, sizeof(line), "u%d:x:%d:%d::/:/bin/sh\n", i, 2000 + i, 2000);
+
+		memcpy(big + len, line, (size_t)k);
+		len += (size_t)k;
+	}
+	len += (size_t)snprintf(big + len, 64, "last:x:4242:4243::/:/bin/sh\n");
+	CHECK(berth_write_file_atomic(root, "etc/passwd", big, len, 0644, NULL) == 0);
+	CHECK_OK(berth_user_resolve(root, "last", &uid, &gid, &gids, &n, &err), &err);
+	CHECK(uid == 4242 && gid == 4243);
+	free(gids);
+	free(big);
+	CHECK(berth_rm_rf_at(AT_FDCWD, tmpl) == 0);
+}
+
 BERTH_TEST(runconfig_passwd_is_the_images_own)
 {
 	char tmpl[] = "/tmp/berth-rc-XXXXXX";

@@ -3,10 +3,13 @@
 #include "engine/attach.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,17 +25,43 @@ int berth_attach_pair(int fds[2], struct berth_error **err)
 	return 0;
 }
 
+int berth_attach_dir(struct berth_engine *e, bool create, struct berth_error **err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/.attach", e->runtime);
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
+		return berth_error_errno(err, "mkdir '%s'", path);
+	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_errno(err, "open '%s'", path);
+	return fd;
+}
+
+void berth_attach_unlink(struct berth_engine *e, const char *id)
+{
+	cleanup_close int dfd = berth_attach_dir(e, false, NULL);
+
+	if (dfd >= 0)
+		unlinkat(dfd, id, 0);
+}
+
 int berth_attach_connect(struct berth_engine *e, const char *id, struct berth_error **err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	cleanup_close int dfd = -1;
 	cleanup_close int sock = -1;
 
-	dfd = berth_ctr_dirfd(e, id, err);
-	if (dfd < 0)
-		return dfd;
+	dfd = berth_attach_dir(e, false, err);
+	if (dfd < 0) {
+		if (berth_error_ret(err) != -ENOENT)
+			return berth_error_ret(err);
+		berth_error_clear(err);
+		return berth_error_set(err, ENOTCONN, "container %.12s is not running", id);
+	}
 	/* Through the directory fd: the data root's path may exceed sun_path. */
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach.sock", dfd);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, id);
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return berth_error_errno(err, "attach socket");

@@ -11,7 +11,8 @@
 
 /*
  * The monitor's attach and control protocol (docs/containers.md, "The
- * monitor"), spoken on containers/<id>/attach.sock (SOCK_SEQPACKET) and on
+ * monitor"), spoken on runtime/.attach/<id> (SOCK_SEQPACKET, on the runtime's
+ * tmpfs: runtime-dir.c; berth_attach_dir) and on
  * the socket pair `run` hands to the monitor at start.  Each message is one
  * type byte and a payload; integers are host-order (both ends are on this
  * host).  A client receives output only after a HELLO asking for it; the
@@ -45,6 +46,15 @@
 
 /* A connected socket pair (CLOEXEC) for berth_ctr_start()'s @attach_fd. */
 int berth_attach_pair(int fds[2], struct berth_error **err);
+
+/*
+ * The directory of the monitors' attach sockets (runtime/.attach: each named
+ * by its container's id), made when @create; a CLOEXEC O_PATH fd.
+ */
+int berth_attach_dir(struct berth_engine *e, bool create, struct berth_error **err);
+
+/* Remove container @id's attach socket name, if there is one. */
+void berth_attach_unlink(struct berth_engine *e, const char *id);
 
 /* Connect to the attach socket of running container @id (CLOEXEC fd). */
 int berth_attach_connect(struct berth_engine *e, const char *id, struct berth_error **err);

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "engine/attach.h"
+#include "engine/attach.h"
 #include "engine/monitor-internal.h"
+#include "util/cleanup.h"
 
 /*
  * Attach clients.  Output is sent without ever blocking: what a client cannot
@@ -23,20 +25,24 @@
 #define QUEUE_MAX (1u << 20)
 #define MAX_CLIENTS 64
 
+/* The attach socket, on the runtime's tmpfs (berth_attach_dir): no inode on the data root. */
 int mon_listen(struct monitor *m, struct berth_error **err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cleanup_close int dfd = berth_attach_dir(m->e, true, err);
 
-	unlinkat(m->dirfd, "attach.sock", 0);
+	if (dfd < 0)
+		return berth_error_ret(err);
+	unlinkat(dfd, m->id, 0);
 	/* Through the directory fd: the data root's path may exceed sun_path. */
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach.sock", m->dirfd);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, m->id);
 	m->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (m->listen_fd < 0)
 		return berth_error_errno(err, "attach socket");
 	if (bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return berth_error_errno(err, "bind attach.sock");
-	if (fchmodat(m->dirfd, "attach.sock", 0600, 0) < 0 || listen(m->listen_fd, 16) < 0)
-		return berth_error_errno(err, "listen on attach.sock");
+		return berth_error_errno(err, "bind the attach socket");
+	if (fchmodat(dfd, m->id, 0600, 0) < 0 || listen(m->listen_fd, 16) < 0)
+		return berth_error_errno(err, "listen on the attach socket");
 	return 0;
 }
 

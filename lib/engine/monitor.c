@@ -246,8 +246,8 @@ static void finish(struct monitor *m)
 	}
 	mon_log_close(m->log);
 	m->log = NULL;
+	berth_attach_unlink(m->e, m->id); /* connected clients stay */
 	if (!m->auto_remove) {
-		unlinkat(m->dirfd, "attach.sock", 0);
 		mon_close_clients(m);
 		return;
 	}

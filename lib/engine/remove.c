@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
+#include "engine/attach.h"
 #include "engine/remove.h"
 
 #include <dirent.h>
@@ -222,5 +223,6 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref, bool force, bool v
 		return berth_error_ret(err);
 	berth_error_clear(err);
 	berth_error_free(ignored);
+	berth_attach_unlink(e, id); /* a killed monitor's socket */
 	return berth_ctr_remove_files_volumes(e, id, volumes, err);
 }

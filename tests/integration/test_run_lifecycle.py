@@ -304,8 +304,11 @@ def test_monitor_sigkill_then_ps_and_rm(engine):
     # the init lives on: still running
     assert engine.state("orphan")["Status"] == "running"
     assert "orphan" in engine.ok("ps").out
+    sock = engine.root / "runtime" / ".attach" / engine.ok("inspect", "-f", "{{.Id}}",
+                                                           "orphan").out.strip()
+    assert sock.is_socket()  # the killed monitor's
     engine.ok("rm", "-f", "orphan")
-    assert not pid_alive(st["Pid"])
+    assert not pid_alive(st["Pid"]) and not sock.exists()
     assert engine.ok("ps", "-aq").out == ""
 
 

@@ -80,16 +80,20 @@ def test_no_line_cut_in_two(engine):
 
 
 def test_log_and_attach_socket_ready_when_start_returns(engine):
-    # The monitor creates the json-file log and attach.sock while the init starts
-    # (lib/engine/monitor-run.c): both exist once `run -d` returns, output or not.
+    # The monitor creates the json-file log and its attach socket while the init starts
+    # (lib/engine/monitor-run.c): both exist once `run -d` returns, output or not.  The
+    # socket is on the runtime's tmpfs (runtime/.attach/<id>), not on the data root's disk.
     engine.ok("run", "-d", "--name", "quiet", IMAGE, "sleep", "300")
     st = engine.inspect("quiet")
     cid = st["Id"]
     d = engine.root / "containers" / cid
     assert (d / f"{cid}-json.log").is_file() and st["LogPath"].endswith(f"{cid}-json.log")
-    assert (d / "attach.sock").is_socket()
+    sock = engine.root / "runtime" / ".attach" / cid
+    assert sock.is_socket() and oct(sock.stat().st_mode & 0o777) == "0o600"
+    assert not (d / "attach.sock").exists()
     assert engine.ok("logs", "quiet").out == ""
     engine.ok("rm", "-f", "quiet")
+    assert not sock.exists()
 
 
 def test_log_that_cannot_be_created_fails_the_start(engine):

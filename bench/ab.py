@@ -4,11 +4,12 @@
 usage (as root): bench/ab.py N BUILD_DIR [BUILD_DIR...]
 
 Each build directory (holding `berth`, `berth-monitor` and `busybox-image.tar`, e.g. `build/`
-of two worktrees) gets a data root of its own under /tmp/berth-ab-<i> (world-searchable, as
+of two worktrees) gets a data root of its own under /tmp/berth-ab/<i> (world-searchable, as
 user namespaces need), loaded once; then N rounds run every build once each, in alternating
 order, with a pause between runs ($GAP seconds, default 0.05, so one run's deferred frees do not
 land on the next).  Prints the median, first quartile, min and max wall time per build.  The
-data roots are left for the next comparison; remove /tmp/berth-ab-* when done.
+data roots are left for the next comparison; unmount what is mounted under /tmp/berth-ab and
+remove it when done.
 """
 import os
 import statistics
@@ -30,8 +31,12 @@ def main():
     n, builds = int(sys.argv[1]), sys.argv[2:]
     gap = float(os.environ.get("GAP", "0.05"))
     roots = {}
+    # ext4's top-directory flag on the parent: each data root gets a block group of its own
+    # (run_bench.py says why), not /tmp's, where the test suite frees inodes by the thousand
+    os.makedirs("/tmp/berth-ab", mode=0o711, exist_ok=True)
+    subprocess.run(["chattr", "+T", "/tmp/berth-ab"], capture_output=True)
     for i, b in enumerate(builds):
-        base = f"/tmp/berth-ab-{i}"
+        base = f"/tmp/berth-ab/{i}"
         os.makedirs(base, exist_ok=True)
         os.chmod(base, 0o711)
         root = base + "/root"

@@ -34,7 +34,7 @@
 #define CG_ATTRS (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 struct hierarchy {
-	char name[4096]; /* directory name under the destination, "cpu" or "unified" */
+	char name[256];	 /* directory name under the destination, "cpu" or "unified" */
 	char fstype[64]; /* "cgroup" or "cgroup2" */
 	char data[256];	 /* super options without rw/ro: "cpu", "name=systemd" */
 };
@@ -73,6 +73,8 @@ static int parse_line(char *line, struct hierarchy *h)
 		return 0;
 	if (strchr(mnt + strlen(CGROUP_ROOT), '/') != NULL || strchr(mnt, '\\') != NULL)
 		return 0;
+	if (strlen(mnt + strlen(CGROUP_ROOT)) >= sizeof(h->name))
+		return 0;
 	snprintf(h->name, sizeof(h->name), "%s", mnt + strlen(CGROUP_ROOT));
 	snprintf(h->fstype, sizeof(h->fstype), "%s", fstype);
 	filter_opts(super, h->data, sizeof(h->data));
@@ -106,7 +108,8 @@ static int list_hierarchies(struct hierarchy **out, size_t *n, struct berth_erro
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		struct hierarchy h;
 
-		if (parse_line(l, &h) <= 0)
+		/* most lines are not cgroup mounts: no sscanf of them */
+		if (strstr(l, " - cgroup") == NULL || parse_line(l, &h) <= 0)
 			continue;
 		if (push(out, n, &h) < 0) {
 			free(*out);

@@ -63,6 +63,7 @@ static int parse_line(char *line, struct hierarchy *h)
 {
 	char mnt[4096], fstype[64], super[1024];
 	char *dash = strstr(line, " - ");
+	size_t len;
 
 	if (dash == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
 	    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
@@ -73,9 +74,10 @@ static int parse_line(char *line, struct hierarchy *h)
 		return 0;
 	if (strchr(mnt + strlen(CGROUP_ROOT), '/') != NULL || strchr(mnt, '\\') != NULL)
 		return 0;
-	if (strlen(mnt + strlen(CGROUP_ROOT)) >= sizeof(h->name))
+	len = strlen(mnt + strlen(CGROUP_ROOT));
+	if (len >= sizeof(h->name))
 		return 0;
-	snprintf(h->name, sizeof(h->name), "%s", mnt + strlen(CGROUP_ROOT));
+	memcpy(h->name, mnt + strlen(CGROUP_ROOT), len + 1);
 	snprintf(h->fstype, sizeof(h->fstype), "%s", fstype);
 	filter_opts(super, h->data, sizeof(h->data));
 	return h->name[0] != '\0';

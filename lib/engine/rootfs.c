@@ -120,16 +120,12 @@ bool berth_ctr_rootfs_mounted(struct berth_engine *e, const char *id)
 {
 	struct berth_error *err = NULL;
 	cleanup_free char *path = NULL;
-	struct statx stx;
 
 	if (ctr_path(e, id, "rootfs", &path, &err) < 0) {
 		berth_error_free(err);
 		return false;
 	}
-	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
-		return false;
-	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	return berth_is_mount_root(path);
 }
 
 static int open_userns(void *u, struct berth_error **err)

@@ -26,17 +26,13 @@
 
 #include "engine/engine.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 static bool is_our_tmpfs(const char *path)
 {
-	struct statx stx;
 	struct statfs sfs;
 
-	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 ||
-	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		return false;
-	return statfs(path, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
+	return berth_is_mount_root(path) && statfs(path, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
 }
 
 /*

@@ -24,18 +24,9 @@
 
 #include "storage/snapshot-internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define VIEW_PREFIX "idmap-"
-
-static bool is_mount_root(const char *path)
-{
-	struct statx stx;
-
-	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
-		return false;
-	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
 
 /* "<dir of the layer>/<view>" for a "<snapshots>/<hex>/diff" layer path. */
 static char *view_path(const char *layer, const char *view)
@@ -82,7 +73,7 @@ static int ensure_view(const char *layer, const char *path, int *nsfd,
 	cleanup_free char *dir = strdup(path);
 	cleanup_close int lock = -1;
 
-	if (is_mount_root(path))
+	if (berth_is_mount_root(path))
 		return 0;
 	if (dir == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -90,7 +81,7 @@ static int ensure_view(const char *layer, const char *path, int *nsfd,
 	lock = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lock < 0 || flock(lock, LOCK_EX) < 0)
 		return berth_error_errno(err, "lock '%s'", dir);
-	if (is_mount_root(path))
+	if (berth_is_mount_root(path))
 		return 0;
 	if (*nsfd < 0 && (*nsfd = userns_fd(arg, err)) < 0)
 		return berth_error_ret(err);

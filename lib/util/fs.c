@@ -281,6 +281,16 @@ int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode)
 	return -EINVAL;
 }
 
+bool berth_is_mount_root(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+		return false;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 char *berth_fd_path(int fd)
 {
 	static const char deleted[] = " (deleted)";

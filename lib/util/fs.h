@@ -2,6 +2,7 @@
 #ifndef BERTH_UTIL_FS_H
 #define BERTH_UTIL_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,6 +34,9 @@ void berth_fs_force_fallback(int on);
 int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode);
 
 /* Read a whole file (at most @max bytes, else EFBIG); NUL-terminated buffer. */
+/* Whether @path (not followed if a symlink) is the root of a mount. */
+bool berth_is_mount_root(const char *path);
+
 /*
  * The absolute path of the directory or file @fd is open on, as the kernel
  * names it (one readlink of /proc/self/fd/N, where realpath() of that link

@@ -115,7 +115,6 @@ static json_object *new_record(const char *id, const char *name, const char *dir
 	return r;
 }
 
-/* The OCI bundle is the container's directory: config.json next to the record. */
 /* The last config.json written (berth_ctr_bundle_take). */
 static struct {
 	char id[BERTH_CTR_ID_LEN + 1];
@@ -143,6 +142,7 @@ void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_
 	*len = ours ? last_bundle.len : 0;
 }
 
+/* The OCI bundle is the container's directory: config.json next to the record. */
 static int write_bundle(struct berth_engine *e, const char *id, json_object *spec, bool durable,
 			struct berth_error **err)
 {

@@ -238,7 +238,7 @@ static void finish(struct monitor *m)
 	struct berth_error *err = NULL;
 
 	mon_flush_clients(m, 5000);
-	/* --rm: unmounted since the init's end (begin_removal) or while the files go */
+	/* --rm: unmounted by remove_container, below */
 	if (!m->auto_remove && berth_ctr_rootfs_umount(m->e, m->id, &err) < 0) {
 		snprintf(m->st.error, sizeof(m->st.error), "%s", err->msg);
 		mon_write_state(m, NULL);

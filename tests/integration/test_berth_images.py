@@ -23,12 +23,13 @@ pytestmark = pytest.mark.skipif(not shutil.which("skopeo"), reason="skopeo not i
 
 
 class Berth:
-    def __init__(self, root):
+    def __init__(self, root, env=None):
         self.root = root
+        self.env = env  # for every call that names none
 
     def __call__(self, *args, check=True, env=None):
         r = subprocess.run([BERTH, "--root", str(self.root), *args], capture_output=True,
-                           text=True, timeout=120, env=env)
+                           text=True, timeout=120, env=env or self.env)
         if check:
             assert r.returncode == 0, f"berth {' '.join(args)}: {r.returncode}\n{r.stdout}\n{r.stderr}"
         return r

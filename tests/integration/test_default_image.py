@@ -175,7 +175,10 @@ def run_root():
     pytest's 0700 tmp_path: a container's remapped root must be able to reach its rootfs."""
     base = Path(tempfile.mkdtemp(prefix="berth-demo-", dir="/tmp"))
     base.chmod(0o711)
-    b = Berth(base / "run-root")
+    # a cgroup parent of its own (not the default "berth"), removed below
+    parent = f"berth-demo-{os.getpid()}"
+    (base / "berth.conf").write_text(f"cgroup_parent = {parent}\n")
+    b = Berth(base / "run-root", env=dict(os.environ, BERTH_CONFIG=str(base / "berth.conf")))
     yield b
     r = b("ps", "-aq", check=False)
     for cid in r.stdout.split() if r.returncode == 0 else []:
@@ -185,6 +188,10 @@ def run_root():
     for mp in sorted(mounts, key=len, reverse=True):
         subprocess.run(["umount", "-l", mp], capture_output=True)
     shutil.rmtree(base, ignore_errors=True)
+    for top in Path("/sys/fs/cgroup").glob(f"*/{parent}"):
+        for d in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(str(p))):
+            d.rmdir()
+        top.rmdir()
 
 
 def test_run_default_image(run_root, image):
@@ -197,13 +204,13 @@ def test_run_default_image(run_root, image):
     # Cmd ["sh"] is the default: with no command, sh reads its script from stdin.
     r = subprocess.run([BERTH, "--root", str(run_root.root), "run", "--rm", "-i", "busybox"],
                        input="echo from-default-cmd\n", capture_output=True, text=True,
-                       timeout=60)
+                       timeout=60, env=run_root.env)
     assert r.returncode == 0 and r.stdout == "from-default-cmd\n", r.stderr
 
 
 def test_run_demo(run_root):
     """`make run`'s script: loads the image into an empty root, shows isolation and limits."""
-    env = dict(os.environ, BERTH_ROOT=str(run_root.root), BERTH=BERTH)
+    env = dict(run_root.env, BERTH_ROOT=str(run_root.root), BERTH=BERTH)
     r = subprocess.run([str(REPO / "scripts" / "run-demo.sh")], capture_output=True, text=True,
                        timeout=120, env=env)
     out = r.stdout

@@ -25,14 +25,19 @@ struct bundle {
 	char id[32];
 };
 
+/*
+ * A cgroup of the test's own, one level deep, which delete removes: without cgroupsPath the
+ * runtime would nest the container under the shared "/berth" parent and leave that behind.
+ */
 static void make_bundle(struct bundle *b, mode_t mode)
 {
-	static const char config[] =
+	static const char fmt[] =
 	    "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},"
 	    "\"process\":{\"args\":[\"/true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
-	    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"},"
+	    "\"linux\":{\"cgroupsPath\":\"/berth-unit-create-%d\","
+	    "\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"},"
 	    "{\"type\":\"ipc\"},{\"type\":\"uts\"}]}}";
-	char path[128];
+	char path[128], config[512];
 	int fd;
 
 	if (geteuid() != 0)
@@ -49,6 +54,7 @@ static void make_bundle(struct bundle *b, mode_t mode)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 	CHECK(fd >= 0 && write(fd, "#!/x\n", 5) == 5);
 	close(fd);
+	snprintf(config, sizeof(config), fmt, (int)getpid());
 	fd = open(b->config, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	CHECK(fd >= 0 && berth_write_all(fd, config, strlen(config)) == 0);
 	CHECK(fchmod(fd, mode) == 0);
@@ -78,10 +84,23 @@ static bool created_config_is_link(struct bundle *b, bool link_config)
 	return kept.st_ino == orig.st_ino && kept.st_dev == orig.st_dev;
 }
 
+/* delete took the container's cgroup away (v1's pids hierarchy, or v2's single one). */
+static bool cgroup_gone(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/berth-unit-create-%d", (int)getpid());
+	if (access(path, F_OK) == 0)
+		return false;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d", (int)getpid());
+	return access(path, F_OK) != 0;
+}
+
 static void remove_bundle(struct bundle *b)
 {
 	char cmd[128];
 
+	CHECK(cgroup_gone());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
 	CHECK(system(cmd) == 0);
 }

@@ -8,7 +8,8 @@
 # Everything runs in stores of its own under one temp dir, in a network namespace of its own (so
 # podman's and Docker's bridges vanish with it), with its own dockerd and containerd; all of it
 # is removed on exit.  The work is in bench/run_bench.py (see its docstring).
-# Environment: BERTH (default build/berth), RUNS, BENCH_LOG (keep the engines' logs there).
+# Environment: BERTH (default build/berth), RUNS, SETTLE (seconds of pause after each run, every
+# engine alike; default 0.25), BENCH_LOG (keep the engines' logs there).
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || {

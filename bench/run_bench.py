@@ -19,7 +19,9 @@ characters; with ext4's top-directory flag, so each engine's root gets a block g
     without NAT), and /usr/bin/docker -H (not any other docker on PATH).
 
 Measured: each variant RUNS times, interleaved, after one unmeasured warm-up each; wall time of
-the client command (spawn to wait4) and the engine's CPU.  Then one detached `sleep` container
+the client command (spawn to wait4) and the engine's CPU, read SETTLE seconds (0.25) after the
+client returned, every engine alike: what it left to finish is counted in its run, and the next
+run starts on a quiet machine.  Then one detached `sleep` container
 per engine and the PSS (smaps_rollup) of its per-container monitor process.
 
 Cleanup (always, also on failure or Ctrl-C): containers removed, podman system reset, dockerd
@@ -41,6 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BERTH = os.environ.get("BERTH", str(REPO / "build" / "berth"))
 RUNS = int(os.environ.get("RUNS", "10"))
+SETTLE = float(os.environ.get("SETTLE", "0.25"))  # seconds after each run (once())
 LOGDIR = os.environ.get("BENCH_LOG")
 DOCKERD, DOCKER, CONTAINERD = "/usr/sbin/dockerd", "/usr/bin/docker", "/usr/bin/containerd"
 CGROOT = Path("/sys/fs/cgroup")
@@ -210,10 +213,11 @@ class Bench:
                                            (os.POSIX_SPAWN_DUP2, errlog.fileno(), 2)])
         _, status, ru = os.wait4(pid, 0)
         wall = time.monotonic() - t0
-        # Docker's daemon side finishes its bookkeeping after the client returns: give it a
-        # moment so its CPU lands in this run, not the next one's.
-        if engine == "docker":
-            time.sleep(0.2)
+        # Every engine leaves work behind when its client returns (Docker's daemon bookkeeping,
+        # podman's cleanup process, berth's monitor freeing the run's files and namespaces, the
+        # kernel's own teardown): wait for it, whatever the engine, so that it is counted in
+        # this run's CPU and the next run, of any engine, starts on a quiet machine.
+        time.sleep(SETTLE)
         cpu = (sum(self.cpu_ns(s) for s in sub) - c0) / 1e9
         return os.waitstatus_to_exitcode(status), wall, cpu, ru.ru_maxrss
 

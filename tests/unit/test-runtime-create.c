@@ -61,6 +61,18 @@ static void make_bundle(struct bundle *b, mode_t mode)
 	close(fd);
 }
 
+/* The container's cgroup is there (v1's pids hierarchy, or v2's single one). */
+static bool cgroup_exists(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/berth-unit-create-%d", (int)getpid());
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d", (int)getpid());
+	return access(path, F_OK) == 0;
+}
+
 /* Create, stat the state's config.json, delete; returns whether it is the bundle's file. */
 static bool created_config_is_link(struct bundle *b, bool link_config)
 {
@@ -73,6 +85,7 @@ static bool created_config_is_link(struct bundle *b, bool link_config)
 	pid_t pid;
 
 	CHECK_OK(berth_container_create(&o, &pid, &err), &err);
+	CHECK(cgroup_exists());
 	snprintf(path, sizeof(path), "%s/%s/config.json", b->state, b->id);
 	CHECK(stat(path, &kept) == 0 && stat(b->config, &orig) == 0);
 	CHECK_OK(berth_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, &err), &err);
@@ -80,27 +93,15 @@ static bool created_config_is_link(struct bundle *b, bool link_config)
 	free(text);
 	CHECK_OK(berth_container_delete(b->state, b->id, true, &warn, &err), &err);
 	berth_error_free(warn);
+	CHECK(!cgroup_exists()); /* delete took it away */
 	waitpid(pid, NULL, WNOHANG);
 	return kept.st_ino == orig.st_ino && kept.st_dev == orig.st_dev;
-}
-
-/* delete took the container's cgroup away (v1's pids hierarchy, or v2's single one). */
-static bool cgroup_gone(void)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/berth-unit-create-%d", (int)getpid());
-	if (access(path, F_OK) == 0)
-		return false;
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d", (int)getpid());
-	return access(path, F_OK) != 0;
 }
 
 static void remove_bundle(struct bundle *b)
 {
 	char cmd[128];
 
-	CHECK(cgroup_gone());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
 	CHECK(system(cmd) == 0);
 }
@@ -151,6 +152,7 @@ BERTH_TEST(runtime_create_takes_the_config_given)
 					       .config_len = strlen(given) };
 
 		CHECK_OK(berth_container_create(&o, &pid, &err), &err);
+		CHECK(cgroup_exists());
 	}
 	json_object_put(doc);
 	snprintf(path, sizeof(path), "%s/%s/config.json", b.state, b.id);
@@ -160,6 +162,7 @@ BERTH_TEST(runtime_create_takes_the_config_given)
 	free(given);
 	CHECK_OK(berth_container_delete(b.state, b.id, true, &warn, &err), &err);
 	berth_error_free(warn);
+	CHECK(!cgroup_exists());
 	waitpid(pid, NULL, WNOHANG);
 	remove_bundle(&b);
 }

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "engine/attach.h"
-#include "engine/attach.h"
 #include "engine/monitor-internal.h"
 #include "util/cleanup.h"
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
-#include "engine/attach.h"
 #include "engine/remove.h"
 
 #include <dirent.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/attach.h"
 #include "engine/ctr-internal.h"
 #include "engine/ctr.h"
 #include "engine/rootfs.h"

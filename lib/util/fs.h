@@ -33,7 +33,6 @@ void berth_fs_force_fallback(int on);
  */
 int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode);
 
-/* Read a whole file (at most @max bytes, else EFBIG); NUL-terminated buffer. */
 /* Whether @path (not followed if a symlink) is the root of a mount. */
 bool berth_is_mount_root(const char *path);
 
@@ -45,6 +44,7 @@ bool berth_is_mount_root(const char *path);
  */
 char *berth_fd_path(int fd);
 
+/* Read a whole file (at most @max bytes, else EFBIG); NUL-terminated buffer. */
 int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		       struct berth_error **err);
 

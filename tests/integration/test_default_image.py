@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from engine_helpers import Engine
 from test_berth_images import BERTH, Berth
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,32 +167,17 @@ def test_podman_loads_it(image, tmp_path):
         shutil.rmtree(run, ignore_errors=True)
 
 
-
-
-
 @pytest.fixture
 def run_root():
     """A data root for containers; whatever a failed test left running is removed.  Not under
     pytest's 0700 tmp_path: a container's remapped root must be able to reach its rootfs."""
     base = Path(tempfile.mkdtemp(prefix="berth-demo-", dir="/tmp"))
     base.chmod(0o711)
-    # a cgroup parent of its own (not the default "berth"), removed below
-    parent = f"berth-demo-{os.getpid()}"
-    (base / "berth.conf").write_text(f"cgroup_parent = {parent}\n")
-    b = Berth(base / "run-root", env=dict(os.environ, BERTH_CONFIG=str(base / "berth.conf")))
-    yield b
-    r = b("ps", "-aq", check=False)
-    for cid in r.stdout.split() if r.returncode == 0 else []:
-        b("rm", "-f", cid, check=False)
-    mounts = [line.split()[4] for line in open("/proc/self/mountinfo")
-              if line.split()[4].startswith(str(b.root) + "/")]
-    for mp in sorted(mounts, key=len, reverse=True):
-        subprocess.run(["umount", "-l", mp], capture_output=True)
-    shutil.rmtree(base, ignore_errors=True)
-    for top in Path("/sys/fs/cgroup").glob(f"*/{parent}"):
-        for d in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(str(p))):
-            d.rmdir()
-        top.rmdir()
+    # engine_helpers' data root: a cgroup parent of its own (not the default "berth"), and
+    # its cleanup (containers, mounts, those cgroups, the directory)
+    eng = Engine(base)
+    yield Berth(eng.root, env=eng.env)
+    eng.cleanup()
 
 
 def test_run_default_image(run_root, image):

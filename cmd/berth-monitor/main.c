@@ -41,5 +41,5 @@ int main(int argc, char **argv)
 	}
 	if (idle > 2)
 		return berth_monitor_idle_main(root, conf, id, idle);
-	return berth_monitor_main("/proc/self/exe", root, conf, id, 3, 4);
+	return berth_monitor_main("/proc/self/exe", root, conf, id, 3, 4, -1);
 }

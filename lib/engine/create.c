@@ -15,6 +15,7 @@
 #include "engine/spec-build.h"
 #include "image/blobs.h"
 #include "image/driver.h"
+#include "runtime/container-cgroup.h"
 #include "runtime/state.h"
 #include "storage/snapshot.h"
 #include "util/cleanup.h"
@@ -121,25 +122,42 @@ static struct {
 	json_object *doc;
 	char *text;
 	size_t len;
+	struct berth_spec *spec; /* parsed once asked for (berth_ctr_bundle_spec) */
 } last_bundle;
 
 static void bundle_keep(const char *id, json_object *spec, const char *text, size_t len)
 {
 	json_object_put(last_bundle.doc);
 	free(last_bundle.text);
+	berth_spec_free(last_bundle.spec);
+	last_bundle.spec = NULL;
 	last_bundle.text = strndup(text, len);
 	last_bundle.doc = last_bundle.text != NULL ? json_object_get(spec) : NULL;
 	last_bundle.len = len;
 	snprintf(last_bundle.id, sizeof(last_bundle.id), "%s", id);
 }
 
-void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_t *len)
+void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_t *len,
+			   struct berth_spec **spec)
 {
 	bool ours = last_bundle.doc != NULL && strcmp(last_bundle.id, id) == 0;
 
 	*doc = ours ? steal_ptr(&last_bundle.doc) : NULL;
 	*text = ours ? steal_ptr(&last_bundle.text) : NULL;
 	*len = ours ? last_bundle.len : 0;
+	*spec = ours ? steal_ptr(&last_bundle.spec) : NULL;
+}
+
+const struct berth_spec *berth_ctr_bundle_spec(const char *id)
+{
+	struct berth_error *err = NULL;
+
+	if (last_bundle.doc == NULL || strcmp(last_bundle.id, id) != 0)
+		return NULL;
+	if (last_bundle.spec == NULL &&
+	    berth_container_spec(last_bundle.doc, &last_bundle.spec, &err) < 0)
+		berth_error_free(err); /* the monitor's create reports it */
+	return last_bundle.spec;
 }
 
 /* The OCI bundle is the container's directory: config.json next to the record. */

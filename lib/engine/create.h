@@ -3,10 +3,13 @@
 #define BERTH_ENGINE_CREATE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "engine/ctr.h"
 #include "engine/engine.h"
 #include "image/images.h"
+#include "oci/spec.h"
 #include "util/error.h"
 
 /*
@@ -28,11 +31,20 @@ int berth_ctr_create(struct berth_engine *e, struct berth_store *store,
 int berth_ctr_mount(struct berth_engine *e, const struct berth_ctr *c, struct berth_error **err);
 
 /*
- * The config.json this process last wrote for container @id (its text and
- * document, handed to the caller, who frees them), or NULLs.  `berth run`
- * creates, then forks the monitor: the monitor's first create takes it
- * (monitor-run.c) instead of reading and parsing the file again.
+ * The config.json this process last wrote for container @id (its text, its
+ * document and, if berth_ctr_bundle_spec made it, its spec; handed to the
+ * caller, who frees them), or NULLs.  `berth run` creates, then forks the
+ * monitor: the monitor's first create takes it (monitor-run.c) instead of
+ * reading and parsing the file again.
  */
-void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_t *len);
+void berth_ctr_bundle_take(const char *id, json_object **doc, char **text, size_t *len,
+			   struct berth_spec **spec);
+
+/*
+ * The spec of the config.json this process last wrote for @id, parsed now
+ * (berth_container_spec) and kept for berth_ctr_bundle_take; NULL if there
+ * is none or it does not parse (borrowed).
+ */
+const struct berth_spec *berth_ctr_bundle_spec(const char *id);
 
 #endif

@@ -128,7 +128,7 @@ static int restore(struct monitor *m, int fd, char **log, size_t *log_len, struc
 	m->n_reclaim = 0; /* closed by the exec: those files are freed */
 	m->in_buf = NULL;
 	m->in_len = 0;
-	m->dirfd = m->status_fd = m->console = -1;
+	m->dirfd = m->status_fd = m->console = m->cgroup_fd = -1;
 	m->sig_pipe[0] = m->sig_pipe[1] = -1;
 	h.status[sizeof(h.status) - 1] = '\0';
 	m->st.status = status_const(h.status);

@@ -46,6 +46,7 @@ struct monitor {
 	int lock_fd; /* the container's directory, flocked */
 	int listen_fd;
 	int status_fd; /* -1 once the first start is reported */
+	int cgroup_fd; /* the first run's cgroup made ahead (cgroup-ahead.h), until read; -1 */
 	int sig_pipe[2];
 	struct mon_client *clients;
 	size_t n_clients;
@@ -152,6 +153,8 @@ void mon_stop_escalate(struct monitor *m);
 
 /* monitor-run.c: one run of the container, its end, and the restart policy. */
 int mon_start_run(struct monitor *m, struct berth_error **err);
+/* Close the first run's cgroup channel (cgroup_fd) if still open. */
+void mon_cgroup_fd_close(struct monitor *m);
 void mon_end_run(struct monitor *m);
 /*
  * --rm (a container removed at its end): mon_end_run starts the delete of the runtime

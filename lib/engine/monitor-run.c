@@ -17,6 +17,7 @@
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* One run of the container: mount, create, start; its end; the restart policy. */
 
@@ -97,6 +98,35 @@ static void delete_stale(struct monitor *m)
 	berth_error_free(err);
 }
 
+void mon_cgroup_fd_close(struct monitor *m)
+{
+	if (m->cgroup_fd >= 0)
+		close(m->cgroup_fd);
+	m->cgroup_fd = -1;
+}
+
+/*
+ * The runtime's take_cgroup: what the client sent, once it has sent it all
+ * (EOF): the cgroup it made while we set up (cgroup-ahead.h).  Nothing (it
+ * failed, or died) has the runtime make it.
+ */
+static int take_cgroup(void *arg, char **saved)
+{
+	struct monitor *m = arg;
+	size_t len = 0;
+	int ret;
+
+	*saved = NULL;
+	ret = berth_read_fd(m->cgroup_fd, 1 << 20, saved, &len, NULL);
+	mon_cgroup_fd_close(m);
+	if (ret < 0 || len == 0) {
+		free(*saved);
+		*saved = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * Without a terminal, create and start in one call (o.start): the init execs
  * as soon as it is ready, not after the runtime's state write and our
@@ -123,16 +153,21 @@ static int create_and_start(struct monitor *m, pid_t *pid, struct berth_error **
 	o.held_ns = held;
 	o.child_works = run_begins;
 	o.child_works_arg = m;
+	if (m->cgroup_fd >= 0) {
+		o.take_cgroup = take_cgroup;
+		o.take_cgroup_arg = m;
+	}
 	if ((ret = mon_stdio_prepare(m, err)) < 0) {
 		mon_stdio_after_create(m);
 		return ret;
 	}
 	(void)berth_engine_runtime_ready(m->e, NULL); /* failing, the state stays on disk */
 	/* forked by the `berth run` that wrote config.json: its text and document */
-	berth_ctr_bundle_take(m->id, &doc, &text, &o.config_len);
+	berth_ctr_bundle_take(m->id, &doc, &text, &o.config_len, &o.config_spec);
 	o.config_doc = doc;
 	o.config_text = text;
 	ret = berth_container_create(&o, pid, err);
+	mon_cgroup_fd_close(m); /* not asked for (a failure before) */
 	json_object_put(doc);
 	free(text);
 	mon_stdio_after_create(m);

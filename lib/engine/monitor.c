@@ -269,7 +269,7 @@ int mon_resume(struct monitor *m)
 }
 
 int berth_monitor_main(const char *exe, const char *root, const char *conf_path, const char *id,
-		       int status_fd, int attach_fd)
+		       int status_fd, int attach_fd, int cgroup_fd)
 {
 	struct monitor m = {
 		.exe = exe,
@@ -277,6 +277,7 @@ int berth_monitor_main(const char *exe, const char *root, const char *conf_path,
 		.lock_fd = -1,
 		.listen_fd = -1,
 		.status_fd = status_fd,
+		.cgroup_fd = cgroup_fd,
 		.sig_pipe = { -1, -1 },
 		.out_fd = -1,
 		.err_fd = -1,
@@ -289,6 +290,7 @@ int berth_monitor_main(const char *exe, const char *root, const char *conf_path,
 	if (attach_fd >= 0)
 		mon_client_add(&m, attach_fd, BERTH_ATTACH_WANT_ALL);
 	if (setup(&m, root, conf_path, id, &err) < 0) {
+		mon_cgroup_fd_close(&m);
 		report(&m, err->code, err->msg);
 		berth_error_free(err);
 		berth_ctr_free(m.record);

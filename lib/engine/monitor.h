@@ -28,9 +28,11 @@ int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd,
 /*
  * The monitor's body: returns its exit status.  @exe is the berth-monitor
  * executable it re-executes as once a run lasts (idle mode, below).
+ * @cgroup_fd (-1: none) is the pipe of a cgroup made ahead for its first run
+ * (cgroup-ahead.h).
  */
 int berth_monitor_main(const char *exe, const char *root, const char *conf_path, const char *id,
-		       int status_fd, int attach_fd);
+		       int status_fd, int attach_fd, int cgroup_fd);
 
 /*
  * In a monitor forked from `berth` without an exec (start.c): name it

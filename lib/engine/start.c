@@ -8,18 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/cgroup-ahead.h"
 #include "engine/ctr.h"
 #include "engine/monitor.h"
 #include "util/cleanup.h"
 
 /*
  * berth_ctr_start: fork the container's monitor, detached (its own session),
- * with exactly fds 0-2 on /dev/null,
- * 3 the status pipe and 4 the attach socket; then wait for its report.
+ * with exactly fds 0-2 on /dev/null, 3 the status pipe, 4 the attach socket
+ * and, at a first start from the `berth` that created the container, 5 the
+ * pipe through which this client hands over the cgroup it makes meanwhile
+ * (cgroup-ahead.h), a socket; then wait for its report.
  *
  * The child runs the monitor's body (berth_monitor_main) as it is, with
  * no exec: loading berth-monitor and opening its libraries again cost more
@@ -62,14 +66,16 @@ struct spawn_args {
 	char root[PATH_MAX];
 	char conf[PATH_MAX];
 	char id[BERTH_CTR_ID_LEN + 1];
-	int status_w, attach_fd;
+	int status_w, attach_fd, cgroup_r;
 };
 
-static void arrange_fds(int status_w, int attach_fd)
+/* The monitor's fds; the cgroup pipe stays close-on-exec (no container may inherit it). */
+static void arrange_fds(int status_w, int attach_fd, int cgroup_r)
 {
 	int nul = open("/dev/null", O_RDWR);
 	int s = fcntl(status_w, F_DUPFD, 10);
 	int a = attach_fd >= 0 ? fcntl(attach_fd, F_DUPFD, 10) : -1;
+	int c = cgroup_r >= 0 ? fcntl(cgroup_r, F_DUPFD, 10) : -1;
 
 	if (nul < 0 || s < 0 || chdir("/") < 0)
 		_exit(127);
@@ -81,7 +87,9 @@ static void arrange_fds(int status_w, int attach_fd)
 		dup2(a, 4);
 	else
 		dup2(nul, 4);
-	syscall(SYS_close_range, 5, ~0U, 0);
+	if (c >= 0)
+		dup3(c, 5, O_CLOEXEC);
+	syscall(SYS_close_range, c >= 0 ? 6 : 5, ~0U, 0);
 }
 
 /* As an exec would leave them: handlers back to the default (ignored stays ignored). */
@@ -101,11 +109,11 @@ static void reset_signals(void)
 
 static _Noreturn void run_monitor(const struct spawn_args *a)
 {
-	arrange_fds(a->status_w, a->attach_fd);
+	arrange_fds(a->status_w, a->attach_fd, a->cgroup_r);
 	reset_signals();
 	berth_monitor_set_title(a->root, a->id);
-	_exit(
-	    berth_monitor_main(a->exe, a->root, a->conf[0] != '\0' ? a->conf : NULL, a->id, 3, 4));
+	_exit(berth_monitor_main(a->exe, a->root, a->conf[0] != '\0' ? a->conf : NULL, a->id, 3, 4,
+				 a->cgroup_r >= 0 ? 5 : -1));
 }
 
 /*
@@ -157,10 +165,25 @@ static int read_report(int fd, const char *id, struct berth_error **err)
 	return berth_error_set(err, EIO, "the monitor of %.12s exited before starting it", id);
 }
 
+/* The channel of the cgroup made ahead, when there is one: the monitor's end in a->cgroup_r. */
+static int cgroup_channel(struct berth_cgroup_ahead *ahead, struct spawn_args *a, const char *id)
+{
+	int p[2];
+
+	a->cgroup_r = -1;
+	/* A socket, not a pipe: a monitor gone early costs an EPIPE, not a SIGPIPE (hand). */
+	if (!berth_cgroup_ahead_begin(ahead, id) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return -1;
+	a->cgroup_r = p[0];
+	return p[1];
+}
+
 int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd, struct berth_error **err)
 {
 	cleanup_free struct spawn_args *a = NULL;
-	int p[2], ret;
+	struct berth_cgroup_ahead ahead = { 0 };
+	int p[2], ret, cgroup_w;
 
 	if (berth_ctr_monitor_alive(e, id))
 		return berth_error_set(err, EALREADY, "container %.12s is already running", id);
@@ -176,10 +199,18 @@ int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd, struc
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error_errno(err, "pipe");
 	a->status_w = p[1];
+	cgroup_w = cgroup_channel(&ahead, a, id);
 	ret = spawn(e, a, err);
 	close(p[1]);
+	if (a->cgroup_r >= 0)
+		close(a->cgroup_r);
+	if (cgroup_w >= 0 && ret == 0) /* while the monitor sets itself up */
+		berth_cgroup_ahead_hand(&ahead, cgroup_w);
+	else if (cgroup_w >= 0)
+		close(cgroup_w);
 	if (ret == 0)
 		ret = read_report(p[0], id, err);
 	close(p[0]);
+	berth_cgroup_ahead_end(&ahead, ret == 0);
 	return ret;
 }

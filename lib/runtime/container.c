@@ -20,6 +20,7 @@
 #include "runtime/default-devices.h"
 #include "runtime/hooks.h"
 #include "runtime/clone.h"
+#include "runtime/container-cgroup.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
@@ -104,7 +105,13 @@ static int load_config(struct creation *c, struct berth_error **err)
 	c->bundle = realpath(c->o->bundle, NULL);
 	if (c->bundle == NULL)
 		return berth_error_errno(err, "bundle '%s'", c->o->bundle);
-	if (c->o->config_doc != NULL) { /* as written by our caller: kept as it is */
+	if (c->spec != NULL) { /* parsed by our caller (o->config_spec) */
+		c->config = strndup(c->o->config_text, c->o->config_len);
+		if (c->config == NULL)
+			return berth_error_set(err, ENOMEM, "out of memory");
+		c->config_len = c->o->config_len;
+		ret = 0;
+	} else if (c->o->config_doc != NULL) { /* as written by our caller: kept as it is */
 		c->config = strndup(c->o->config_text, c->o->config_len);
 		if (c->config == NULL)
 			return berth_error_set(err, ENOMEM, "out of memory");
@@ -132,7 +139,8 @@ static int load_config(struct creation *c, struct berth_error **err)
 		if (ret < 0)
 			return ret;
 	}
-	if ((ret = berth_resources_allow_default_devices(c->spec, err)) < 0)
+	if (c->o->config_spec == NULL &&
+	    (ret = berth_resources_allow_default_devices(c->spec, err)) < 0)
 		return ret;
 	if (c->spec->root_path[0] == '/')
 		c->rootfs = realpath(c->spec->root_path, NULL);
@@ -325,20 +333,42 @@ static int spawn(struct creation *c, struct berth_error **err)
 	return 0;
 }
 
+/*
+ * The caller's cgroup made ahead (o->take_cgroup), when it has one: 1 once
+ * taken.  A text that does not open (cut short) is as none: the cgroup is
+ * made here, over whatever directories were made.
+ */
+static int take_cgroup(struct creation *c)
+{
+	struct berth_error *e = NULL;
+	char *saved = NULL;
+
+	if (c->o->take_cgroup == NULL || c->o->take_cgroup(c->o->take_cgroup_arg, &saved) <= 0)
+		return 0;
+	if (berth_cgroup_open(saved, &c->cg, &e) < 0) {
+		berth_error_free(e);
+		free(saved);
+		return 0;
+	}
+	c->st.cgroup = saved;
+	return 1;
+}
+
 static int place_in_cgroup(struct creation *c, struct berth_error **err)
 {
-	struct berth_cgroup_opts co = {
-		.cgroups_path = c->spec->cgroups_path,
-		.id = c->o->id,
-		.systemd = c->o->systemd_cgroup,
-	};
+	struct berth_cgroup_opts co;
 	int ret;
 
+	berth_container_cgroup_opts(c->spec, c->o->id, c->o->systemd_cgroup, &co);
 	/* Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join). */
-	ret = berth_cgroup_create(&co, c->spec->resources, 0, &c->cg, err);
+	ret = take_cgroup(c);
+	if (ret == 0) {
+		ret = berth_cgroup_create(&co, c->spec->resources, 0, &c->cg, err);
+		if (ret == 0)
+			c->st.cgroup = berth_cgroup_save(c->cg);
+	}
 	if (ret < 0)
 		return ret;
-	c->st.cgroup = berth_cgroup_save(c->cg);
 	return berth_cgroup_join_open(c->cg, &c->join, err);
 }
 
@@ -401,13 +431,11 @@ static int runtime_hooks(struct creation *c, struct berth_error **err)
 	struct berth_sync_msg m;
 	int ret;
 
+	/* Without hooks to run, neither side asks: no round trip on the way to exec. */
+	if (!berth_hooks_need_exchange(h))
+		return 0;
 	if ((ret = berth_sync_expect(c->sync[0], BERTH_SYNC_HOOKS, &m, err)) < 0)
 		return ret;
-	/* The state is for hooks only, here and in the init. */
-	if (h->n[BERTH_HOOK_PRESTART] + h->n[BERTH_HOOK_CREATE_RUNTIME] +
-		h->n[BERTH_HOOK_CREATE_CONTAINER] + h->n[BERTH_HOOK_START_CONTAINER] ==
-	    0)
-		return send_go(c, NULL, err);
 	state = state_json_string(c, BERTH_STATUS_CREATING);
 	if ((ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_PRESTART, state, err)) < 0 ||
 	    (ret = berth_hooks_run_kind(&c->spec->hooks, BERTH_HOOK_CREATE_RUNTIME, state, err)) <
@@ -447,6 +475,30 @@ static int hand_out_fds(struct creation *c, struct berth_error **err)
 	return 0;
 }
 
+static void open_held_ns(pid_t pid, int fds[BERTH_HELD_NS])
+{
+	static const char *const ns[BERTH_HELD_NS] = { "mnt", "net", "ipc" };
+	char path[64];
+
+	for (size_t i = 0; i < BERTH_HELD_NS; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+	}
+}
+
+/*
+ * Once the init's pid is known, while it sets itself up: its start time (the
+ * state's proof that a pid is still this init), read while the init cannot
+ * have exited yet (it waits for its go), and the namespaces the caller holds.
+ * Done here, not once it is READY, so its go follows READY at once.
+ */
+static void note_init(struct creation *c)
+{
+	c->st.start_time = berth_proc_start_time(c->init);
+	if (c->o->held_ns != NULL)
+		open_held_ns(c->init, c->o->held_ns);
+}
+
 static int follow_init(struct creation *c, struct berth_error **err)
 {
 	struct berth_sync_msg m;
@@ -462,6 +514,7 @@ static int follow_init(struct creation *c, struct berth_error **err)
 		if ((ret = release_stage1(c, err)) < 0 || (ret = caller_works(c, err)) < 0)
 			return ret;
 	}
+	note_init(c);
 	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
 	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
 		return ret;
@@ -480,17 +533,6 @@ static int record(struct creation *c, struct berth_error **err)
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", (int)c->init);
 	return berth_write_file_replace(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
-}
-
-static void open_held_ns(pid_t pid, int fds[BERTH_HELD_NS])
-{
-	static const char *const ns[BERTH_HELD_NS] = { "mnt", "net", "ipc" };
-	char path[64];
-
-	for (size_t i = 0; i < BERTH_HELD_NS; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i]);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-	}
 }
 
 /*
@@ -540,6 +582,11 @@ static void undo(struct creation *c)
 		kill(c->init, SIGKILL);
 		waitpid(c->init, NULL, 0);
 	}
+	for (size_t i = 0; c->o->held_ns != NULL && i < BERTH_HELD_NS; i++)
+		if (c->o->held_ns[i] >= 0) {
+			close(c->o->held_ns[i]);
+			c->o->held_ns[i] = -1;
+		}
 	if (c->cg != NULL) {
 		berth_cgroup_kill(c->cg, SIGKILL, &e);
 		berth_error_clear(&e);
@@ -590,11 +637,16 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		.stage1 = -1,
 		.init = -1,
 		.join = { .v2_dir = -1 },
+		.spec = o->config_spec, /* ours from here: freed by release() */
 	};
 	int ret;
 
-	if ((ret = berth_state_check_id(o->id, err)) < 0)
+	for (size_t i = 0; o->held_ns != NULL && i < BERTH_HELD_NS; i++)
+		o->held_ns[i] = -1;
+	if ((ret = berth_state_check_id(o->id, err)) < 0) {
+		berth_spec_free(c.spec);
 		return ret;
+	}
 	ret = load_config(&c, err);
 	if (ret == 0) {
 		c.st = (struct berth_state){
@@ -628,15 +680,6 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = while_child_works(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);
-	/*
-	 * While the init still waits for its go: once released it may exit (and
-	 * be reaped) before record(), and a start time of 0 would say "alive" of
-	 * a pid that is gone.
-	 */
-	if (ret == 0)
-		c.st.start_time = berth_proc_start_time(c.init);
-	if (ret == 0 && o->held_ns != NULL)
-		open_held_ns(c.init, o->held_ns);
 	if (ret == 0 && o->start)
 		ret = release_init(&c, err);
 	if (ret == 0)

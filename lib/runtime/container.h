@@ -56,12 +56,28 @@ struct berth_create_opts {
 	size_t config_len;
 	json_object *config_doc;
 	/*
+	 * With config_doc, when not NULL: its spec as berth_container_spec()
+	 * (container-cgroup.h) made it, taken over (freed by the runtime): not
+	 * parsed again.
+	 */
+	struct berth_spec *config_spec;
+	/*
 	 * When not NULL: called with the init's pid while the init sets itself
 	 * up (its mounts), before it may exec: the caller's own preparations
 	 * run meanwhile.  A failure fails the create (the init is killed).
 	 */
 	int (*child_works)(void *arg, pid_t init, struct berth_error **err);
 	void *child_works_arg;
+	/*
+	 * When not NULL: called once the cgroup is needed, for one the caller
+	 * had made from this same config.json (berth_container_make_cgroup in
+	 * container-cgroup.h, in another process while this one prepared the
+	 * rest): 1 with *saved (its berth_cgroup_save() text, which the runtime
+	 * frees), 0 to have it made here.  A cgroup taken is the runtime's from
+	 * then on, removed by it on failure as one it made.
+	 */
+	int (*take_cgroup)(void *arg, char **saved);
+	void *take_cgroup_arg;
 };
 
 /* The namespaces berth_create_opts.held_ns holds: "mnt", "net", "ipc". */

@@ -262,3 +262,10 @@ int berth_hooks_run_kind_warn(const struct berth_hooks *all, enum berth_hook_kin
 	}
 	return 0;
 }
+
+bool berth_hooks_need_exchange(const struct berth_hooks *all)
+{
+	return all->n[BERTH_HOOK_PRESTART] + all->n[BERTH_HOOK_CREATE_RUNTIME] +
+		   all->n[BERTH_HOOK_CREATE_CONTAINER] + all->n[BERTH_HOOK_START_CONTAINER] >
+	       0;
+}

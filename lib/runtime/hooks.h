@@ -8,6 +8,7 @@
  * kind run one after the other; the first failure stops the list.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "oci/spec.h"
@@ -39,5 +40,13 @@ int berth_hooks_run_kind(const struct berth_hooks *all, enum berth_hook_kind kin
  */
 int berth_hooks_run_kind_warn(const struct berth_hooks *all, enum berth_hook_kind kind,
 			      const char *state_json, struct berth_error **warn);
+
+/*
+ * Whether creation needs the hooks exchange between the runtime and the init
+ * (the init's HOOKS, the runtime's GO with the state): only when a prestart,
+ * createRuntime, createContainer or startContainer hook is there to run.
+ * Both sides ask it of the same spec, so both skip it together.
+ */
+bool berth_hooks_need_exchange(const struct berth_hooks *all);
 
 #endif

@@ -289,6 +289,8 @@ static int creation_hooks(const struct berth_launch *l, struct berth_error **err
 {
 	int ret;
 
+	if (!berth_hooks_need_exchange(&l->spec->hooks))
+		return 0;
 	ret = berth_sync_send(l->sync, BERTH_SYNC_HOOKS, 0, -1, NULL);
 	if (ret < 0) {
 		errno = -ret;

@@ -16,7 +16,9 @@
  * report what failed before execve.  An init cloned directly into its
  * namespaces (launch.h) sends no USERNS, PID or TIMENS: the parent writes its
  * maps unasked and sends one GO (with a new user namespace only), then the
- * sequence goes on at HOOKS.
+ * sequence goes on at HOOKS.  HOOKS and its GO are exchanged only when the
+ * spec has hooks that need them (berth_hooks_need_exchange): without, the init
+ * goes on from its mounts to READY with no round trip.
  */
 
 enum berth_sync_type {

@@ -314,16 +314,13 @@ char *berth_fd_path(int fd)
 	return strdup(buf);
 }
 
-int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
-		       struct berth_error **err)
+/* The read loop of berth_read_file_at, @what naming the source in errors. */
+static int read_fd(int fd, const char *what, size_t max, char **out, size_t *len,
+		   struct berth_error **err)
 {
-	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, n = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_error_errno(err, "open '%s'", path);
 	buf = malloc(cap + 1);
 	if (buf == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -335,7 +332,7 @@ int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size
 
 			if (cap > max)
 				return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes",
-						       path, max);
+						       what, max);
 			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (nb == NULL)
@@ -346,12 +343,12 @@ int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return berth_error_errno(err, "read '%s'", path);
+			return berth_error_errno(err, "read '%s'", what);
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > max)
-			return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes", path,
+			return berth_error_set(err, EFBIG, "'%s': larger than %zu bytes", what,
 					       max);
 	}
 	buf[n] = '\0';
@@ -359,6 +356,22 @@ int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size
 		*len = n;
 	*out = steal_ptr(&buf);
 	return 0;
+}
+
+int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		       struct berth_error **err)
+{
+	cleanup_close int fd = -1;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_errno(err, "open '%s'", path);
+	return read_fd(fd, path, max, out, len, err);
+}
+
+int berth_read_fd(int fd, size_t max, char **out, size_t *len, struct berth_error **err)
+{
+	return read_fd(fd, "fd", max, out, len, err);
 }
 
 int berth_write_all(int fd, const void *buf, size_t len)

@@ -48,6 +48,9 @@ char *berth_fd_path(int fd);
 int berth_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		       struct berth_error **err);
 
+/* The same from an open @fd (a pipe, a socket), until EOF. */
+int berth_read_fd(int fd, size_t max, char **out, size_t *len, struct berth_error **err);
+
 /* Write @len bytes to an existing file (cgroup knobs, /proc files). -errno. */
 int berth_write_file_at(int dirfd, const char *path, const char *buf, size_t len);
 

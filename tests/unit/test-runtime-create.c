@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/container-cgroup.h"
 #include "runtime/container.h"
 #include "unit.h"
 #include "util/fs.h"
@@ -61,16 +62,23 @@ static void make_bundle(struct bundle *b, mode_t mode)
 	close(fd);
 }
 
-/* The container's cgroup is there (v1's pids hierarchy, or v2's single one). */
-static bool cgroup_exists(void)
+/* The cgroup /berth-unit-create-<pid><suffix> is there (v1's pids hierarchy, or v2's). */
+static bool cgroup_exists_as(const char *suffix)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/berth-unit-create-%d", (int)getpid());
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/berth-unit-create-%d%s", (int)getpid(),
+		 suffix);
 	if (access(path, F_OK) == 0)
 		return true;
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d", (int)getpid());
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d%s", (int)getpid(), suffix);
 	return access(path, F_OK) == 0;
+}
+
+/* The container's cgroup is there. */
+static bool cgroup_exists(void)
+{
+	return cgroup_exists_as("");
 }
 
 /* Create, stat the state's config.json, delete; returns whether it is the bundle's file. */
@@ -164,5 +172,133 @@ BERTH_TEST(runtime_create_takes_the_config_given)
 	berth_error_free(warn);
 	CHECK(!cgroup_exists());
 	waitpid(pid, NULL, WNOHANG);
+	remove_bundle(&b);
+}
+
+/* What a take_cgroup callback hands over, and how often it was asked. */
+struct ahead {
+	const char *saved;
+	int asked;
+};
+
+static int take_ahead(void *arg, char **saved)
+{
+	struct ahead *a = arg;
+
+	a->asked++;
+	*saved = strdup(a->saved);
+	return *saved != NULL;
+}
+
+/* Create with the config given, its spec parsed ahead and @a's cgroup offered. */
+static void create_offered(struct bundle *b, const char *config, struct ahead *a, pid_t *pid)
+{
+	struct berth_error *err = NULL;
+	struct berth_spec *spec = NULL;
+	json_object *doc = json_tokener_parse(config);
+
+	CHECK(doc != NULL);
+	CHECK_OK(berth_container_spec(doc, &spec, &err), &err);
+	{
+		struct berth_create_opts o = { .root = b->state,
+					       .id = b->id,
+					       .bundle = b->dir,
+					       .config_doc = doc,
+					       .config_text = config,
+					       .config_len = strlen(config),
+					       .config_spec = spec, /* taken */
+					       .take_cgroup = take_ahead,
+					       .take_cgroup_arg = a };
+
+		CHECK_OK(berth_container_create(&o, pid, &err), &err);
+	}
+	json_object_put(doc);
+}
+
+/*
+ * A cgroup made ahead by the caller (`berth run`'s client, while its monitor sets up) is the
+ * one the container gets: offered one made at another path, create takes it, makes none at
+ * the config's path, and delete removes the one taken.
+ */
+BERTH_TEST(runtime_create_takes_the_cgroup_made_ahead)
+{
+	struct berth_error *err = NULL, *warn = NULL;
+	struct berth_spec *other = NULL;
+	struct bundle b;
+	struct ahead a = { 0 };
+	char *config = NULL, *moved = NULL, *saved = NULL, *at;
+	json_object *doc;
+	pid_t pid;
+
+	make_bundle(&b, 0600);
+	CHECK_OK(berth_read_file_at(AT_FDCWD, b.config, 1 << 20, &config, NULL, &err), &err);
+	/* the same config, its cgroupsPath with "-ahead" appended */
+	at = strstr(config, "\",\"namespaces\"");
+	CHECK(at != NULL);
+	CHECK(asprintf(&moved, "%.*s-ahead%s", (int)(at - config), config, at) > 0);
+	doc = json_tokener_parse(moved);
+	CHECK(doc != NULL);
+	CHECK_OK(berth_container_spec(doc, &other, &err), &err);
+	CHECK_OK(berth_container_make_cgroup(other, b.id, &saved, &err), &err);
+	berth_spec_free(other);
+	json_object_put(doc);
+	CHECK(cgroup_exists_as("-ahead") && !cgroup_exists());
+	a.saved = saved;
+	create_offered(&b, config, &a, &pid);
+	CHECK(a.asked == 1);
+	CHECK(cgroup_exists_as("-ahead") && !cgroup_exists());
+	CHECK_OK(berth_container_delete(b.state, b.id, true, &warn, &err), &err);
+	berth_error_free(warn);
+	CHECK(!cgroup_exists_as("-ahead"));
+	waitpid(pid, NULL, WNOHANG);
+	free(saved);
+	free(moved);
+	free(config);
+	remove_bundle(&b);
+}
+
+/* A text that is not a whole saved cgroup (a client killed while sending): create makes its own. */
+BERTH_TEST(runtime_create_makes_the_cgroup_when_the_offer_is_cut)
+{
+	struct berth_error *err = NULL, *warn = NULL;
+	struct bundle b;
+	struct ahead a = { .saved = "{\"mode\":3,\"v1\":[" };
+	char *config = NULL;
+	pid_t pid;
+
+	make_bundle(&b, 0600);
+	CHECK_OK(berth_read_file_at(AT_FDCWD, b.config, 1 << 20, &config, NULL, &err), &err);
+	create_offered(&b, config, &a, &pid);
+	CHECK(a.asked == 1 && cgroup_exists());
+	CHECK_OK(berth_container_delete(b.state, b.id, true, &warn, &err), &err);
+	berth_error_free(warn);
+	CHECK(!cgroup_exists());
+	waitpid(pid, NULL, WNOHANG);
+	free(config);
+	remove_bundle(&b);
+}
+
+/* A cgroup made ahead that nobody took is removed by drop (the client's end after a failure). */
+BERTH_TEST(runtime_drop_removes_a_cgroup_made_ahead)
+{
+	struct berth_error *err = NULL;
+	struct berth_spec *spec = NULL;
+	struct bundle b;
+	char *config = NULL, *saved = NULL;
+	json_object *doc;
+
+	make_bundle(&b, 0600);
+	CHECK_OK(berth_read_file_at(AT_FDCWD, b.config, 1 << 20, &config, NULL, &err), &err);
+	doc = json_tokener_parse(config);
+	CHECK(doc != NULL);
+	CHECK_OK(berth_container_spec(doc, &spec, &err), &err);
+	CHECK_OK(berth_container_make_cgroup(spec, b.id, &saved, &err), &err);
+	CHECK(cgroup_exists());
+	berth_container_drop_cgroup(saved);
+	CHECK(!cgroup_exists());
+	berth_spec_free(spec);
+	json_object_put(doc);
+	free(saved);
+	free(config);
 	remove_bundle(&b);
 }

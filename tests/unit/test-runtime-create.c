@@ -71,7 +71,8 @@ static bool cgroup_exists_as(const char *suffix)
 		 suffix);
 	if (access(path, F_OK) == 0)
 		return true;
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d%s", (int)getpid(), suffix);
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/berth-unit-create-%d%s", (int)getpid(),
+		 suffix);
 	return access(path, F_OK) == 0;
 }
 

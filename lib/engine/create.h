@@ -3,7 +3,6 @@
 #define BERTH_ENGINE_CREATE_H
 
 #include <json-c/json.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "engine/ctr.h"

@@ -28,8 +28,8 @@ int berth_ctr_start(struct berth_engine *e, const char *id, int attach_fd,
 /*
  * The monitor's body: returns its exit status.  @exe is the berth-monitor
  * executable it re-executes as once a run lasts (idle mode, below).
- * @cgroup_fd (-1: none) is the pipe of a cgroup made ahead for its first run
- * (cgroup-ahead.h).
+ * @cgroup_fd (-1: none) is the socket on which the client sends the cgroup
+ * it made ahead for the first run (cgroup-ahead.h).
  */
 int berth_monitor_main(const char *exe, const char *root, const char *conf_path, const char *id,
 		       int status_fd, int attach_fd, int cgroup_fd);

@@ -22,8 +22,8 @@
  * berth_ctr_start: fork the container's monitor, detached (its own session),
  * with exactly fds 0-2 on /dev/null, 3 the status pipe, 4 the attach socket
  * and, at a first start from the `berth` that created the container, 5 the
- * pipe through which this client hands over the cgroup it makes meanwhile
- * (cgroup-ahead.h), a socket; then wait for its report.
+ * socket on which this client sends the cgroup it makes meanwhile
+ * (cgroup-ahead.h); then wait for its report.
  *
  * The child runs the monitor's body (berth_monitor_main) as it is, with
  * no exec: loading berth-monitor and opening its libraries again cost more
@@ -69,7 +69,7 @@ struct spawn_args {
 	int status_w, attach_fd, cgroup_r;
 };
 
-/* The monitor's fds; the cgroup pipe stays close-on-exec (no container may inherit it). */
+/* The monitor's fds; the cgroup socket stays close-on-exec (no container may inherit it). */
 static void arrange_fds(int status_w, int attach_fd, int cgroup_r)
 {
 	int nul = open("/dev/null", O_RDWR);

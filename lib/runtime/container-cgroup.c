@@ -7,9 +7,7 @@
 #include <stdlib.h>
 
 #include "oci/spec.h"
-#include "runtime/container.h"
 #include "runtime/default-devices.h"
-#include "util/json.h"
 
 /*
  * The container's cgroup, as create makes it (place_in_cgroup in container.c)

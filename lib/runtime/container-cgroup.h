@@ -26,8 +26,7 @@ int berth_container_spec(json_object *doc, struct berth_spec **out, struct berth
  * Make now the cgroup berth_container_create() would make for container @id
  * from @spec (berth_container_spec): linux.cgroupsPath and linux.resources.
  * *saved gets its berth_cgroup_save() text, for a create's take_cgroup
- * (container.h).  @spec is only read: another thread may run this while the
- * spec's owner waits.  The caller removes the cgroup with
+ * (container.h).  @spec is only read.  The caller removes the cgroup with
  * berth_container_drop_cgroup() when no create took it.
  */
 int berth_container_make_cgroup(const struct berth_spec *spec, const char *id, char **saved,

@@ -105,18 +105,13 @@ static int load_config(struct creation *c, struct berth_error **err)
 	c->bundle = realpath(c->o->bundle, NULL);
 	if (c->bundle == NULL)
 		return berth_error_errno(err, "bundle '%s'", c->o->bundle);
-	if (c->spec != NULL) { /* parsed by our caller (o->config_spec) */
+	if (c->o->config_doc != NULL) { /* as written by our caller: kept as it is */
 		c->config = strndup(c->o->config_text, c->o->config_len);
 		if (c->config == NULL)
 			return berth_error_set(err, ENOMEM, "out of memory");
 		c->config_len = c->o->config_len;
-		ret = 0;
-	} else if (c->o->config_doc != NULL) { /* as written by our caller: kept as it is */
-		c->config = strndup(c->o->config_text, c->o->config_len);
-		if (c->config == NULL)
-			return berth_error_set(err, ENOMEM, "out of memory");
-		c->config_len = c->o->config_len;
-		ret = berth_spec_parse_doc(c->o->config_doc, &c->spec, err);
+		/* c->spec: already the caller's parse (o->config_spec), or parsed now */
+		ret = c->spec != NULL ? 0 : berth_spec_parse_doc(c->o->config_doc, &c->spec, err);
 	} else {
 		if ((ret = read_config(c, err)) < 0)
 			return ret;

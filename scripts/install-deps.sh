@@ -3,7 +3,8 @@
 set -eu
 build="gcc make pkg-config libc6-dev libjson-c-dev libseccomp-dev libcap-dev clang clang-format valgrind
 	libarchive-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libdeflate-dev"
-test="busybox-static zstd python3-pytest iproute2 runc crun podman containerd skopeo util-linux procps rsyslog"
+test="busybox-static zstd gzip python3-pytest iproute2 runc crun podman containerd skopeo umoci
+	docker-registry apache2-utils openssl util-linux procps rsyslog"
 # bench/pull.sh: the Debian minbase image; bench/run.sh: docker run (the bench starts its own
 # dockerd and stops it; no system dockerd is left running, see below)
 bench="debootstrap docker.io"

@@ -185,8 +185,13 @@ def test_idle_again_after_a_restart(engine):
     assert full_state(engine, "r1")["MonitorPid"] == mon
     wait_for(lambda: is_idle(mon), what="the re-exec of the restarted run")
     if not sanitized(mon):
-        time.sleep(1)
-        pss = pss_kb(mon)
+        # polled, not read once after a fixed sleep: when the first run outlived
+        # MON_IDLE_AFTER_MS, the idle image itself restarted it and re-executes only a second
+        # after the restart, so "idle" alone does not yet mean "small again" (seen once in a
+        # full `make check`: 4687 kB read 1 s after the restart began)
+        end = time.time() + 10
+        while (pss := pss_kb(mon)) > PSS_TARGET_KB and time.time() < end:
+            time.sleep(0.1)
         print(f"\nidle monitor PSS after a restart: {pss} kB")
         assert pss <= PSS_TARGET_KB, pss
     engine.ok("stop", "-t", "1", "r1")

@@ -2,7 +2,7 @@
 /*
  * SHA-256 blocks with the x86 SHA extensions (SHA-NI: sha256rnds2, sha256msg1,
  * sha256msg2), about ten times the portable code's speed.  util/sha256.c uses
- * them when CPUID says the CPU has them (berth_sha256_x86_usable).
+ * them when the CPU has them (berth_sha256_x86_usable).
  *
  * The instructions keep the eight working variables in two vectors, ABEF and
  * CDGH (a in the highest lane), and do two rounds per sha256rnds2, taking the
@@ -18,6 +18,18 @@
 
 #define SHA_TARGET __attribute__((target("sha,sse4.1")))
 
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+
+/*
+ * What glibc's loader found at start-up (glibc 2.33 and later): no CPUID of
+ * our own, an instruction that costs ~5 us in a virtual machine (it traps).
+ */
+bool berth_sha256_x86_usable(void)
+{
+	return CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SSSE3);
+}
+#else
 bool berth_sha256_x86_usable(void)
 {
 	unsigned int a, b, c, d;
@@ -30,6 +42,7 @@ bool berth_sha256_x86_usable(void)
 		return false;
 	return (c & (1u << 19)) && (c & (1u << 9)); /* SSE4.1, SSSE3 */
 }
+#endif
 
 /* Four rounds: the schedule words @w plus the constants from @k. */
 SHA_TARGET static inline void rounds4(__m128i *abef, __m128i *cdgh, __m128i w, const uint32_t *k)

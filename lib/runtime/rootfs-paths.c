@@ -52,7 +52,25 @@ static int dev_null_tree(int rootfd, int *null, struct berth_error **err)
 	return berth_mnt_clone(*null, "", false, err);
 }
 
-static int mask_one(int rootfd, const char *path, int *null, struct berth_error **err)
+/*
+ * An empty read-only tmpfs for a masked directory: made once (@empty caches
+ * it), then cloned for each one, as a new tmpfs each time costs a superblock
+ * (~15 us against ~3 for a clone here).  They share it: read-only, and
+ * nothing in the container may remount it (no CAP_SYS_ADMIN by default).
+ */
+static int empty_tree(int *empty, struct berth_error **err)
+{
+	if (*empty < 0) {
+		*empty = berth_mnt_fsmount("tmpfs", "tmpfs", NULL,
+					   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+		if (*empty < 0)
+			return *empty;
+	}
+	return berth_mnt_clone(*empty, "", false, err);
+}
+
+/* @cache: the /dev/null and empty-tmpfs trees, opened once for every path. */
+static int mask_one(int rootfd, const char *path, int cache[2], struct berth_error **err)
 {
 	cleanup_close int fd = -1;
 	cleanup_close int tree = -1;
@@ -65,10 +83,9 @@ static int mask_one(int rootfd, const char *path, int *null, struct berth_error 
 	if (fstat(fd, &st) < 0)
 		return berth_error_errno(err, "'%s'", path);
 	if (S_ISDIR(st.st_mode))
-		tree = berth_mnt_fsmount("tmpfs", "tmpfs", NULL,
-					 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+		tree = empty_tree(&cache[1], err);
 	else
-		tree = dev_null_tree(rootfd, null, err);
+		tree = dev_null_tree(rootfd, &cache[0], err);
 	if (tree < 0)
 		return tree;
 	ret = berth_mnt_attach(tree, fd, path, err);
@@ -78,15 +95,16 @@ static int mask_one(int rootfd, const char *path, int *null, struct berth_error 
 
 int berth_rootfs_mask_paths(int rootfd, char *const *paths, struct berth_error **err)
 {
-	cleanup_close int null = -1;
+	int cache[2] = { -1, -1 };
+	int ret = 0;
 
-	for (size_t i = 0; paths != NULL && paths[i] != NULL; i++) {
-		int ret = mask_one(rootfd, paths[i], &null, err);
-
+	for (size_t i = 0; ret == 0 && paths != NULL && paths[i] != NULL; i++) {
+		ret = mask_one(rootfd, paths[i], cache, err);
 		if (ret < 0)
-			return berth_error_prefix(err, "linux.maskedPaths[%zu]", i);
+			berth_error_prefix(err, "linux.maskedPaths[%zu]", i);
 	}
-	return 0;
+	berth_close2(&cache[0], &cache[1]);
+	return ret;
 }
 
 static int readonly_one(int rootfd, const char *path, struct berth_error **err)

@@ -109,16 +109,23 @@ def test_devpts_newinstance(ctr):
 
 
 def test_masked_paths_read_empty(ctr):
-    ctr.config["linux"]["maskedPaths"] += ["/etc/hostname", "/mnt/secretdir"]
-    (ctr.rootfs / "mnt" / "secretdir").mkdir()
-    (ctr.rootfs / "mnt" / "secretdir" / "s").write_text("secret")
+    ctr.config["linux"]["maskedPaths"] += ["/etc/hostname", "/mnt/secretdir", "/mnt/other"]
+    for name in ("secretdir", "other"):
+        (ctr.rootfs / "mnt" / name).mkdir()
+        (ctr.rootfs / "mnt" / name / "s").write_text("secret")
     # /proc/kcore and others in the default list do not exist on every kernel: a missing
     # masked path is not an error.
-    d = ctr.run_probe(None, "read", "/etc/hostname", "read", "/mnt/secretdir/s", "read", "/proc/keys")
-    hostname, secret, keys = d["actions"]
+    d = ctr.run_probe(None, "read", "/etc/hostname", "read", "/mnt/secretdir/s", "read",
+                      "/mnt/other/s", "read", "/proc/keys")
+    hostname, secret, other, keys = d["actions"]
     assert hostname["ok"] and hostname["data"] == ""
     assert not secret["ok"] and secret["errno"] == errno.ENOENT
+    assert not other["ok"] and other["errno"] == errno.ENOENT
     assert keys["ok"] and keys["data"] == ""
+    # each masked directory (berth clones one empty tmpfs for all): read-only tmpfs
+    for mp in ("/mnt/secretdir", "/mnt/other"):
+        m = mount_at(d, mp)
+        assert m["fstype"] == "tmpfs" and "ro" in m["options"].split(","), m
 
 
 def test_masked_path_not_writable(ctr):

@@ -22,6 +22,8 @@
 #include "runtime/clone.h"
 #include "runtime/container-cgroup.h"
 #include "runtime/launch.h"
+#include "runtime/loopback.h"
+#include "runtime/rootfs.h"
 #include "runtime/seccomp-cache.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
@@ -38,6 +40,7 @@ struct creation {
 	const struct berth_create_opts *o;
 	struct berth_spec *spec;
 	struct berth_seccomp_prog *seccomp_prog;
+	struct berth_cgroup_layout *cgroup_layout; /* read ahead for the init (rootfs.h) */
 	struct berth_state st;
 	struct berth_cgroup *cg;
 	struct berth_cgroup_join join;
@@ -247,6 +250,11 @@ static int write_id_maps(pid_t pid, const char *file, const struct berth_id_map 
 	return 0;
 }
 
+static bool new_netns(const struct berth_spec *s)
+{
+	return s->ns[BERTH_NS_NET].present && s->ns[BERTH_NS_NET].path == NULL;
+}
+
 /* In the new child: what it must not hold, and the bundle as its cwd. */
 static void child_setup(struct creation *c)
 {
@@ -299,6 +307,8 @@ static int spawn(struct creation *c, struct berth_error **err)
 		.no_new_keyring = c->o->no_new_keyring,
 		.id = c->o->id,
 		.seccomp_prog = c->seccomp_prog,
+		.cgroup_layout = c->cgroup_layout,
+		.lo_up_by_parent = new_netns(c->spec),
 	};
 
 	if (berth_sync_pair(c->sync, err) < 0)
@@ -355,6 +365,14 @@ static int place_in_cgroup(struct creation *c, struct berth_error **err)
 	int ret;
 
 	berth_container_cgroup_opts(c->spec, c->o->id, c->o->systemd_cgroup, &co);
+	/*
+	 * Before a caller's cgroup made ahead is waited for: the host's cgroup
+	 * layout, for the init's "cgroup" mount, when its mount namespace will be
+	 * a copy of ours (not one joined by path).
+	 */
+	if (c->spec->ns[BERTH_NS_MOUNT].path == NULL &&
+	    (ret = berth_cgroup_layout_read(c->spec, &c->cgroup_layout, err)) < 0)
+		return ret;
 	/* Made before stage-1 exists: it joins by itself (cgroup.h, berth_cgroup_join). */
 	ret = take_cgroup(c);
 	if (ret == 0) {
@@ -485,13 +503,39 @@ static void open_held_ns(pid_t pid, int fds[BERTH_HELD_NS])
  * Once the init's pid is known, while it sets itself up: its start time (the
  * state's proof that a pid is still this init), read while the init cannot
  * have exited yet (it waits for its go), and the namespaces the caller holds.
- * Done here, not once it is READY, so its go follows READY at once.
+ * Done here, not once it is READY, so its go follows READY at once; so is
+ * the loopback of its new network namespace, while it mounts on the other CPU.
  */
-static void note_init(struct creation *c)
+static int note_init(struct creation *c, struct berth_error **err)
 {
 	c->st.start_time = berth_proc_start_time(c->init);
 	if (c->o->held_ns != NULL)
 		open_held_ns(c->init, c->o->held_ns);
+	/* Its new network namespace's lo (berth_launch.lo_up_by_parent), before it may exec. */
+	if (new_netns(c->spec))
+		return berth_loopback_up_in(c->init, err);
+	return 0;
+}
+
+/*
+ * o->start: let the init exec once READY (every create step succeeded), as
+ * `start` would; the state then records it running (no exec.fifo).
+ */
+static int release_init(struct creation *c, struct berth_error **err)
+{
+	ssize_t n;
+
+	do
+		n = write(c->go, "0", 1);
+	while (n < 0 && errno == EINTR);
+	close(c->go);
+	c->go = -1;
+	close(c->fifo);
+	c->fifo = -1;
+	if (n != 1)
+		return berth_error_errno(err, "container \"%s\": signal the init to start",
+					 c->o->id);
+	return 0;
 }
 
 static int follow_init(struct creation *c, struct berth_error **err)
@@ -509,11 +553,17 @@ static int follow_init(struct creation *c, struct berth_error **err)
 		if ((ret = release_stage1(c, err)) < 0 || (ret = caller_works(c, err)) < 0)
 			return ret;
 	}
-	note_init(c);
-	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0 ||
-	    (ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err)) < 0)
+	if ((ret = note_init(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 ||
+	    (ret = hand_out_fds(c, err)) < 0)
 		return ret;
-	return 0;
+	/*
+	 * o->start: nothing of ours can fail any more, so the go is written now,
+	 * while the init still sets up: it finds its byte once READY, no wake-up
+	 * and no wait for us on the way to exec.
+	 */
+	if (c->o->start && (ret = release_init(c, err)) < 0)
+		return ret;
+	return berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err);
 }
 
 static int record(struct creation *c, struct berth_error **err)
@@ -528,27 +578,6 @@ static int record(struct creation *c, struct berth_error **err)
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", (int)c->init);
 	return berth_write_file_replace(AT_FDCWD, c->o->pid_file, buf, strlen(buf), 0644, err);
-}
-
-/*
- * o->start: the init is READY (every create step succeeded), let it exec now
- * as `start` would; the state then records it running (no exec.fifo).
- */
-static int release_init(struct creation *c, struct berth_error **err)
-{
-	ssize_t n;
-
-	do
-		n = write(c->go, "0", 1);
-	while (n < 0 && errno == EINTR);
-	close(c->go);
-	c->go = -1;
-	close(c->fifo);
-	c->fifo = -1;
-	if (n != 1)
-		return berth_error_errno(err, "container \"%s\": signal the init to start",
-					 c->o->id);
-	return 0;
 }
 
 /* o->start: the poststart hooks, whose failures are warnings (the container runs on). */
@@ -601,6 +630,7 @@ static void release(struct creation *c)
 	berth_cgroup_join_close(&c->join);
 	berth_cgroup_free(c->cg);
 	berth_seccomp_prog_free(c->seccomp_prog);
+	berth_cgroup_layout_free(c->cgroup_layout);
 	berth_spec_free(c->spec);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
@@ -675,8 +705,6 @@ int berth_container_create(const struct berth_create_opts *o, pid_t *pid, struct
 		ret = while_child_works(&c, err);
 	if (ret == 0)
 		ret = follow_init(&c, err);
-	if (ret == 0 && o->start)
-		ret = release_init(&c, err);
 	if (ret == 0)
 		ret = record(&c, err);
 	if (ret == 0) {

@@ -3,9 +3,6 @@
 #include "runtime/launch.h"
 
 #include <errno.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +19,7 @@
 #include "oci/spec-seccomp.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/loopback.h"
 #include "runtime/lsm.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
@@ -247,35 +245,12 @@ void berth_launch_direct(const struct berth_launch *l)
 	berth_launch_init(l);
 }
 
-/*
- * A fresh network namespace has its loopback down; Docker's and podman's
- * `--network none` bring it up, and programs expect 127.0.0.1 to work.
- */
-static int loopback_up(const struct berth_spec *s, struct berth_error **err)
+static int set_names(const struct berth_launch *l, struct berth_error **err)
 {
-	struct ifreq ifr = { 0 };
-	int fd, ret = 0;
+	const struct berth_spec *s = l->spec;
 
-	if (!s->ns[BERTH_NS_NET].present || s->ns[BERTH_NS_NET].path != NULL)
-		return 0;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return berth_error_errno(err, "loopback: socket");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		ret = berth_error_errno(err, "loopback: get flags");
-	} else if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			ret = berth_error_errno(err, "loopback: bring up");
-	}
-	close(fd);
-	return ret;
-}
-
-static int set_names(const struct berth_spec *s, struct berth_error **err)
-{
-	if (loopback_up(s, err) < 0)
+	if (s->ns[BERTH_NS_NET].present && s->ns[BERTH_NS_NET].path == NULL &&
+	    !l->lo_up_by_parent && berth_loopback_up(err) < 0)
 		return berth_error_ret(err);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return berth_error_errno(err, "hostname: set '%s'", s->hostname);
@@ -341,6 +316,7 @@ static int setup_rootfs(const struct berth_launch *l, const char *self_cgroup,
 		.no_pivot = l->no_pivot,
 		.cgroupns = s->ns[BERTH_NS_CGROUP].present,
 		.self_cgroup = self_cgroup,
+		.cgroup_layout = l->cgroup_layout,
 		/* Without SELinux the label means nothing: ignored, as runc does. */
 		.mount_label = berth_lsm_selinux_enabled() ? s->mount_label : NULL,
 	};
@@ -393,7 +369,7 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return berth_error_errno(err, "create cgroup namespace");
 	/* sysctls need /proc/sys writable: before readonlyPaths, as runc does. */
-	if ((ret = setup_rootfs(l, self_cgroup, err)) < 0 || (ret = set_names(s, err)) < 0 ||
+	if ((ret = setup_rootfs(l, self_cgroup, err)) < 0 || (ret = set_names(l, err)) < 0 ||
 	    (ret = berth_sysctl_apply(s->sysctl, s->n_sysctl, err)) < 0 ||
 	    (ret = berth_rootfs_finalize(s, err)) < 0)
 		return ret;

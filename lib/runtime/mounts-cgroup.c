@@ -39,6 +39,13 @@ struct hierarchy {
 	char data[256];	 /* super options without rw/ro: "cpu", "name=systemd" */
 };
 
+/* What the init would read of the host: cgroup2 or the v1 hierarchies (rootfs.h). */
+struct berth_cgroup_layout {
+	bool v2;
+	struct hierarchy *h;
+	size_t n;
+};
+
 /* Keep the super options that select the hierarchy. */
 static void filter_opts(const char *super, char *out, size_t size)
 {
@@ -120,6 +127,13 @@ static int list_hierarchies(struct hierarchy **out, size_t *n, struct berth_erro
 		}
 	}
 	return 0;
+}
+
+static bool host_is_v2(void)
+{
+	struct statfs sfs;
+
+	return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 /* Mount @type at @dest (inside @rootfd) with @data; read-only when @ro. */
@@ -231,16 +245,22 @@ static int mount_v1(int rootfd, const struct berth_mount *m, bool ro,
 		    const struct berth_rootfs_opts *o, struct berth_error **err)
 {
 	bool bind = !o->cgroupns || o->userns;
-	cleanup_free struct hierarchy *h = NULL;
+	cleanup_free struct hierarchy *listed = NULL;
+	const struct hierarchy *h;
 	struct berth_mnt_attr lock = { .set = MOUNT_ATTR_RDONLY, .userns_fd = -1 };
 	cleanup_close int top = -1;
 	cleanup_free int *fds = NULL;
 	size_t n = 0;
-	int ret;
+	int ret = 0;
 
-	ret = list_hierarchies(&h, &n, err);
-	if (ret < 0)
+	if (o->cgroup_layout != NULL) {
+		h = o->cgroup_layout->h;
+		n = o->cgroup_layout->n;
+	} else if ((ret = list_hierarchies(&listed, &n, err)) < 0) {
 		return ret;
+	} else {
+		h = listed;
+	}
 	fds = malloc((n ? n : 1) * sizeof(*fds));
 	if (fds == NULL)
 		return berth_error_set(err, ENOMEM, "out of memory");
@@ -270,12 +290,48 @@ int berth_rootfs_mount_cgroup(int rootfd, const struct berth_mount *m,
 			      const struct berth_rootfs_opts *o, struct berth_error **err)
 {
 	bool ro = !(m->clear & MS_RDONLY);
-	struct statfs sfs;
 
 	if (m->flags & MS_RDONLY)
 		ro = true;
 	if (strcmp(m->type, "cgroup2") == 0 ||
-	    (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC))
+	    (o->cgroup_layout ? o->cgroup_layout->v2 : host_is_v2()))
 		return mount_one(rootfd, m->destination, "cgroup2", NULL, ro, err);
 	return mount_v1(rootfd, m, ro, o, err);
+}
+
+static bool needs_layout(const struct berth_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (strcmp(spec->mounts[i].type, "cgroup") == 0)
+			return true;
+	return false;
+}
+
+int berth_cgroup_layout_read(const struct berth_spec *spec, struct berth_cgroup_layout **out,
+			     struct berth_error **err)
+{
+	struct berth_cgroup_layout *l;
+	int ret;
+
+	*out = NULL;
+	if (!needs_layout(spec))
+		return 0;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return berth_error_set(err, ENOMEM, "out of memory");
+	l->v2 = host_is_v2();
+	if (!l->v2 && (ret = list_hierarchies(&l->h, &l->n, err)) < 0) {
+		free(l);
+		return ret;
+	}
+	*out = l;
+	return 0;
+}
+
+void berth_cgroup_layout_free(struct berth_cgroup_layout *l)
+{
+	if (l == NULL)
+		return;
+	free(l->h);
+	free(l);
 }

@@ -17,6 +17,18 @@
 #include "oci/spec.h"
 #include "util/error.h"
 
+/*
+ * The host's cgroup layout a "cgroup" mount copies (cgroup2, or the v1
+ * hierarchies under /sys/fs/cgroup from /proc/self/mountinfo), read by the
+ * runtime before the init exists, while it waits anyway, when the init's mount
+ * namespace will be a copy of its own.  NULL (no "cgroup" mount in @spec, or
+ * not read ahead): the init reads it itself.
+ */
+struct berth_cgroup_layout;
+int berth_cgroup_layout_read(const struct berth_spec *spec, struct berth_cgroup_layout **out,
+			     struct berth_error **err);
+void berth_cgroup_layout_free(struct berth_cgroup_layout *l);
+
 struct berth_rootfs_opts {
 	const char *rootfs;  /* absolute host path of the root (root.path resolved) */
 	bool userns;	     /* own user namespace: bind devices from the host, no mknod */
@@ -26,6 +38,7 @@ struct berth_rootfs_opts {
 	bool cgroupns;	     /* the init has its own cgroup namespace */
 	const char *self_cgroup; /* /proc/self/cgroup as read before unsharing it */
 	const char *mount_label; /* linux.mountLabel when SELinux is enabled, else NULL */
+	const struct berth_cgroup_layout *cgroup_layout; /* read ahead, or NULL */
 };
 
 /*

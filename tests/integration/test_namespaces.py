@@ -220,3 +220,25 @@ def test_time_namespace_with_user_namespace(ctr):
     assert d["namespaces"]["time"] != host_ns("time")
     assert d["namespaces"]["user"] != host_ns("user") and d["uid"] == 0
     assert float(d["actions"][0]["data"].split()[0]) > 86400 * 1000 - 5
+
+
+@pytest.mark.parametrize("how", ["direct", "stage-1", "userns"])
+def test_new_network_namespace_has_lo_up(ctr, how):
+    # A new network namespace's lo is up when the process starts (berth's runtime brings it
+    # up from outside while the init mounts): on the direct clone, on the stage-1 path (a
+    # namespace joined by path) and from inside a user namespace.
+    ctr.add_namespace("network")
+    h = holder("--uts") if how == "stage-1" else None
+    try:
+        if h is not None:
+            ctr.add_namespace("uts", f"/proc/{h.pid}/ns/uts")
+            del ctr.config["hostname"]
+        if how == "userns":
+            userns_config(ctr)
+        d = ctr.run_probe(None, "read", "/sys/class/net/lo/flags")
+        assert d["namespaces"]["net"] != host_ns("net")
+        assert int(d["actions"][0]["data"], 16) & 0x1, d["actions"]  # IFF_UP
+    finally:
+        if h is not None:
+            h.send_signal(signal.SIGKILL)
+            h.wait()

@@ -38,33 +38,55 @@ static int copy_cpuset(int parent, int child, const char *name, struct berth_err
 	return 0;
 }
 
+/* Whether the space-separated @list holds the word @w of @len bytes. */
+static bool has_word(const char *list, const char *w, size_t len)
+{
+	for (const char *p = list; *p; p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' '))
+		if (strcspn(p, " ") == len && strncmp(p, w, len) == 0)
+			return true;
+	return false;
+}
+
+/* The first line of @name in @dirfd (NULL when unreadable). */
+static char *read_line(int dirfd, const char *name)
+{
+	struct berth_error *err = NULL;
+	char *text = NULL;
+
+	if (berth_read_file_at(dirfd, name, 4096, &text, NULL, &err) < 0) {
+		berth_error_free(err);
+		return NULL;
+	}
+	text[strcspn(text, "\n")] = '\0';
+	return text;
+}
+
 /*
- * Delegate every controller the parent has to its children.  One write first
- * (atomic on the kernel); if one controller is refused, each on its own so the
- * others still get enabled.  A controller that stays off shows up later as a
- * missing knob, with the JSON field named.
+ * Delegate every controller the parent has to its children.  Only those not
+ * delegated yet: a write, even one that changes nothing, first waits for the
+ * parent's dying children (the last run's cgroup) to be released.  One write
+ * first (atomic on the kernel); if one controller is refused, each on its own
+ * so the others still get enabled.  A controller that stays off shows up later
+ * as a missing knob, with the JSON field named.
  */
 static void enable_controllers(int dirfd)
 {
-	cleanup_free char *ctrls = NULL;
+	cleanup_free char *ctrls = read_line(dirfd, "cgroup.controllers");
+	cleanup_free char *on = NULL;
 	cleanup_free char *all = NULL;
-	struct berth_error *err = NULL;
 	char *w;
 
-	if (berth_read_file_at(dirfd, "cgroup.controllers", 4096, &ctrls, NULL, &err) < 0) {
-		berth_error_free(err);
+	if (ctrls == NULL || *ctrls == '\0' || (all = calloc(1, 2 * strlen(ctrls) + 2)) == NULL)
 		return;
-	}
-	ctrls[strcspn(ctrls, "\n")] = '\0';
-	if (*ctrls == '\0' || (all = calloc(1, 2 * strlen(ctrls) + 2)) == NULL)
-		return;
+	on = read_line(dirfd, "cgroup.subtree_control");
 	w = all;
 	for (char *p = ctrls; *p; p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' ')) {
 		size_t len = strcspn(p, " ");
 
-		w += snprintf(w, len + 3, "%s+%.*s", w == all ? "" : " ", (int)len, p);
+		if (on == NULL || !has_word(on, p, len))
+			w += snprintf(w, len + 3, "%s+%.*s", w == all ? "" : " ", (int)len, p);
 	}
-	if (berth_write_file_at(dirfd, "cgroup.subtree_control", all, strlen(all)) == 0)
+	if (w == all || berth_write_file_at(dirfd, "cgroup.subtree_control", all, strlen(all)) == 0)
 		return;
 	for (char *p = all; *p; p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' '))
 		berth_write_file_at(dirfd, "cgroup.subtree_control", p, strcspn(p, " "));

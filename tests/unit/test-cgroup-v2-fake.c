@@ -195,3 +195,18 @@ BERTH_TEST(cgroup_v2_fake_refusals_name_the_field)
 		      "linux.resources.rdma: 'rdma.max' does not exist", 47) == 0);
 	rm_root();
 }
+
+BERTH_TEST(cgroup_v2_fake_delegates_only_what_is_missing)
+{
+	struct berth_error *err = NULL;
+	const char *leaf = fake_tree();
+
+	/* As the kernel shows it: names without '+'.  The root delegates all already. */
+	put(root, "cgroup.subtree_control", "cpu memory pids io cpuset hugetlb\n");
+	put(leaf, "../cgroup.subtree_control", "memory cpu\n");
+	CHECK_OK(apply("{}", false, &err), &err);
+	/* no write where nothing is missing (a write waits for dying children), the rest added */
+	CHECK_STR(tcg_read(root, "cgroup.subtree_control"), "cpu memory pids io cpuset hugetlb");
+	CHECK_STR(tcg_read(leaf, "../cgroup.subtree_control"), "+pids +io +cpuset +hugetlb");
+	rm_root();
+}

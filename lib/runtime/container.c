@@ -506,15 +506,18 @@ static void open_held_ns(pid_t pid, int fds[BERTH_HELD_NS])
  * Done here, not once it is READY, so its go follows READY at once; so is
  * the loopback of its new network namespace, while it mounts on the other CPU.
  */
-static int note_init(struct creation *c, struct berth_error **err)
+static void note_init(struct creation *c, struct berth_error **lo_err)
 {
 	c->st.start_time = berth_proc_start_time(c->init);
 	if (c->o->held_ns != NULL)
 		open_held_ns(c->init, c->o->held_ns);
-	/* Its new network namespace's lo (berth_launch.lo_up_by_parent), before it may exec. */
+	/*
+	 * Its new network namespace's lo (berth_launch.lo_up_by_parent), before
+	 * it may exec.  A failure is the caller's to report after what the init
+	 * says: an init that failed a step of its own and exited explains it.
+	 */
 	if (new_netns(c->spec))
-		return berth_loopback_up_in(c->init, err);
-	return 0;
+		berth_loopback_up_in(c->init, lo_err);
 }
 
 /*
@@ -540,6 +543,7 @@ static int release_init(struct creation *c, struct berth_error **err)
 
 static int follow_init(struct creation *c, struct berth_error **err)
 {
+	struct berth_error *lo_err = NULL;
 	struct berth_sync_msg m;
 	int ret, status;
 
@@ -553,17 +557,24 @@ static int follow_init(struct creation *c, struct berth_error **err)
 		if ((ret = release_stage1(c, err)) < 0 || (ret = caller_works(c, err)) < 0)
 			return ret;
 	}
-	if ((ret = note_init(c, err)) < 0 || (ret = runtime_hooks(c, err)) < 0 ||
-	    (ret = hand_out_fds(c, err)) < 0)
-		return ret;
+	note_init(c, &lo_err);
+	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0)
+		goto out;
 	/*
 	 * o->start: nothing of ours can fail any more, so the go is written now,
 	 * while the init still sets up: it finds its byte once READY, no wake-up
 	 * and no wait for us on the way to exec.
 	 */
-	if (c->o->start && (ret = release_init(c, err)) < 0)
-		return ret;
-	return berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err);
+	if (c->o->start && lo_err == NULL && (ret = release_init(c, err)) < 0)
+		goto out;
+	ret = berth_sync_expect(c->sync[0], BERTH_SYNC_READY, &m, err);
+	if (ret == 0 && lo_err != NULL) {
+		ret = -lo_err->code;
+		*err = steal_ptr(&lo_err);
+	}
+out:
+	berth_error_free(lo_err);
+	return ret;
 }
 
 static int record(struct creation *c, struct berth_error **err)

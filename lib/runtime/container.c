@@ -561,9 +561,10 @@ static int follow_init(struct creation *c, struct berth_error **err)
 	if ((ret = runtime_hooks(c, err)) < 0 || (ret = hand_out_fds(c, err)) < 0)
 		goto out;
 	/*
-	 * o->start: nothing of ours can fail any more, so the go is written now,
-	 * while the init still sets up: it finds its byte once READY, no wake-up
-	 * and no wait for us on the way to exec.
+	 * o->start: every step of ours that decides whether it may run is done
+	 * (the state written after READY came after the go before too), so the
+	 * go is written now, while the init still sets up: it finds its byte once
+	 * READY, no wake-up and no wait for us on the way to exec.
 	 */
 	if (c->o->start && lo_err == NULL && (ret = release_init(c, err)) < 0)
 		goto out;

@@ -1,6 +1,8 @@
 #!/bin/sh
 # run.sh (`make bench-run`): `berth run --rm` against `podman run --rm` and `docker run --rm` of
-# the same busybox rootfs, default network and `--network none`, RUNS times each (default 10),
+# the same busybox rootfs, default network and `--network none`, RUNS times each (default 30:
+# at 10 the medians of two identical berth rows differ by ~1 ms and podman's by ±15 ms between
+# runs, enough to flip the 1/20 verdict either way),
 # interleaved: medians, min and max of the wall time and of the CPU the whole engine used
 # (client, monitors, daemons), then the memory (PSS) of one idle container's monitor process
 # for each engine: berth-monitor, conmon, containerd-shim-runc-v2.

@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BERTH = os.environ.get("BERTH", str(REPO / "build" / "berth"))
-RUNS = int(os.environ.get("RUNS", "10"))
+RUNS = int(os.environ.get("RUNS", "30"))
 SETTLE = float(os.environ.get("SETTLE", "0.25"))  # seconds after each run (once())
 LOGDIR = os.environ.get("BENCH_LOG")
 DOCKERD, DOCKER, CONTAINERD = "/usr/sbin/dockerd", "/usr/bin/docker", "/usr/bin/containerd"

@@ -64,6 +64,9 @@ int berth_cg_has(struct berth_cg_dir *d, const char *file);
 
 /* hierarchy.c */
 struct berth_cg_dir *berth_cg_find_v1(struct berth_cgroup *cg, const char *controller);
+
+/* Whether the @sep-separated @list ("cpu,cpuacct", "cpu memory") holds @name's first @len bytes. */
+bool berth_cg_list_has(const char *list, char sep, const char *name, size_t len);
 /*
  * Resolve a cgroupsPath for one hierarchy.  @own is the caller's cgroup in
  * that hierarchy (from /proc/self/cgroup), used when @cgroups_path is

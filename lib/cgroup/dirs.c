@@ -38,15 +38,6 @@ static int copy_cpuset(int parent, int child, const char *name, struct berth_err
 	return 0;
 }
 
-/* Whether the space-separated @list holds the word @w of @len bytes. */
-static bool has_word(const char *list, const char *w, size_t len)
-{
-	for (const char *p = list; *p; p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' '))
-		if (strcspn(p, " ") == len && strncmp(p, w, len) == 0)
-			return true;
-	return false;
-}
-
 /* The first line of @name in @dirfd (NULL when unreadable). */
 static char *read_line(int dirfd, const char *name)
 {
@@ -83,7 +74,7 @@ static void enable_controllers(int dirfd)
 	for (char *p = ctrls; *p; p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' ')) {
 		size_t len = strcspn(p, " ");
 
-		if (on == NULL || !has_word(on, p, len))
+		if (on == NULL || !berth_cg_list_has(on, ' ', p, len))
 			w += snprintf(w, len + 3, "%s+%.*s", w == all ? "" : " ", (int)len, p);
 	}
 	if (w == all || berth_write_file_at(dirfd, "cgroup.subtree_control", all, strlen(all)) == 0)

@@ -158,10 +158,12 @@ static int discover_v1(struct berth_cgroup *cg, struct berth_error **err)
 	return 0;
 }
 
-static bool list_has(const char *list, const char *name, size_t len)
+bool berth_cg_list_has(const char *list, char sep, const char *name, size_t len)
 {
-	for (const char *t = list; *t; t += strcspn(t, ",") + (t[strcspn(t, ",")] == ','))
-		if (strcspn(t, ",") == len && strncmp(t, name, len) == 0)
+	const char set[2] = { sep, '\0' };
+
+	for (const char *t = list; *t; t += strcspn(t, set) + (t[strcspn(t, set)] == sep))
+		if (strcspn(t, set) == len && strncmp(t, name, len) == 0)
 			return true;
 	return false;
 }
@@ -188,7 +190,7 @@ static char *own_cgroup(const char *self, const char *ctrls)
 		if (*ctrls == '\0')
 			match = strcmp(line, "0") == 0 && *c == '\0';
 		else
-			match = list_has(c, ctrls, strcspn(ctrls, ","));
+			match = berth_cg_list_has(c, ',', ctrls, strcspn(ctrls, ","));
 		if (match)
 			return strdup(p);
 	}
@@ -318,7 +320,7 @@ int berth_cg_discover(struct berth_cgroup *cg, const char *cgroups_path, const c
 struct berth_cg_dir *berth_cg_find_v1(struct berth_cgroup *cg, const char *controller)
 {
 	for (size_t i = 0; i < cg->n_v1; i++)
-		if (list_has(cg->v1[i].ctrls, controller, strlen(controller)))
+		if (berth_cg_list_has(cg->v1[i].ctrls, ',', controller, strlen(controller)))
 			return &cg->v1[i];
 	return NULL;
 }

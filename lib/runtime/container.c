@@ -308,7 +308,6 @@ static int spawn(struct creation *c, struct berth_error **err)
 		.id = c->o->id,
 		.seccomp_prog = c->seccomp_prog,
 		.cgroup_layout = c->cgroup_layout,
-		.lo_up_by_parent = new_netns(c->spec),
 	};
 
 	if (berth_sync_pair(c->sync, err) < 0)
@@ -512,8 +511,8 @@ static void note_init(struct creation *c, struct berth_error **lo_err)
 	if (c->o->held_ns != NULL)
 		open_held_ns(c->init, c->o->held_ns);
 	/*
-	 * Its new network namespace's lo (berth_launch.lo_up_by_parent), before
-	 * it may exec.  A failure is the caller's to report after what the init
+	 * Its new network namespace's lo (the init leaves it to us), before it
+	 * may exec.  A failure is the caller's to report after what the init
 	 * says: an init that failed a step of its own and exited explains it.
 	 */
 	if (new_netns(c->spec))

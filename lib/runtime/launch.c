@@ -19,7 +19,6 @@
 #include "oci/spec-seccomp.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
-#include "runtime/loopback.h"
 #include "runtime/lsm.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
@@ -245,13 +244,9 @@ void berth_launch_direct(const struct berth_launch *l)
 	berth_launch_init(l);
 }
 
-static int set_names(const struct berth_launch *l, struct berth_error **err)
+/* Hostname and domain name (a new network namespace's lo is the parent's: loopback.c). */
+static int set_names(const struct berth_spec *s, struct berth_error **err)
 {
-	const struct berth_spec *s = l->spec;
-
-	if (s->ns[BERTH_NS_NET].present && s->ns[BERTH_NS_NET].path == NULL &&
-	    !l->lo_up_by_parent && berth_loopback_up(err) < 0)
-		return berth_error_ret(err);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return berth_error_errno(err, "hostname: set '%s'", s->hostname);
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
@@ -369,7 +364,7 @@ static int init_steps(const struct berth_launch *l, char **exe, struct berth_err
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return berth_error_errno(err, "create cgroup namespace");
 	/* sysctls need /proc/sys writable: before readonlyPaths, as runc does. */
-	if ((ret = setup_rootfs(l, self_cgroup, err)) < 0 || (ret = set_names(l, err)) < 0 ||
+	if ((ret = setup_rootfs(l, self_cgroup, err)) < 0 || (ret = set_names(s, err)) < 0 ||
 	    (ret = berth_sysctl_apply(s->sysctl, s->n_sysctl, err)) < 0 ||
 	    (ret = berth_rootfs_finalize(s, err)) < 0)
 		return ret;

@@ -41,8 +41,6 @@ struct berth_launch {
 	bool direct;
 	/* spec->seccomp compiled by the parent (NULL: compiled here by libseccomp) */
 	const struct berth_seccomp_prog *seccomp_prog;
-	/* a new network namespace's lo is brought up by the parent (loopback.h) */
-	bool lo_up_by_parent;
 	/* the host's cgroup layout read by the parent (NULL: read here, rootfs.h) */
 	const struct berth_cgroup_layout *cgroup_layout;
 };

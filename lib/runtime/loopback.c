@@ -30,15 +30,6 @@ static int up_via(int fd, struct berth_error **err)
 	return 0;
 }
 
-int berth_loopback_up(struct berth_error **err)
-{
-	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return berth_error_errno(err, "loopback: socket");
-	return up_via(fd, err);
-}
-
 int berth_loopback_up_in(pid_t pid, struct berth_error **err)
 {
 	cleanup_close int own = -1;

@@ -11,9 +11,6 @@
  * `--network none` bring it up, and programs expect 127.0.0.1 to work.
  */
 
-/* `lo` up in the caller's network namespace. */
-int berth_loopback_up(struct berth_error **err);
-
 /*
  * `lo` up in the network namespace of process @pid, from outside: the calling
  * thread enters it for the two ioctls and returns to its own.  The runtime
